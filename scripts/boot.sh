@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test kernel with an initramfs in one emulator and capture the
+# serial console. Stops the emulator as soon as the guest writes its end
+# marker or panics, and at the hard timeout otherwise. The log is judged
+# by scripts/ktap.py, never by the emulator's exit status.
+#
+#   scripts/boot.sh TARGET BZIMAGE INITRD RUNDIR "KERNEL ARGS"
+#
+# TARGET is qemu (TCG, no VMX), qemu-kvm (nested VMX host only) or
+# bochs[-MODEL] with CPUS and TIMEOUT from the environment.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+target=$1 bzimage=$2 initrd=$3 rundir=$4 append=$5
+cpus=${CPUS:-2}
+timeout=${TIMEOUT:-600}
+mkdir -p "$rundir"
+serial=$rundir/serial.log
+: >"$serial"
+append="console=ttyS0,115200 printk.devkmsg=on panic=-1 $append"
+
+case "$target" in
+qemu | qemu-kvm)
+	accel="-accel tcg"
+	[ "$target" = qemu-kvm ] && accel="-enable-kvm -cpu host"
+	# shellcheck disable=SC2086
+	set -- qemu-system-x86_64 -M q35 $accel -smp "$cpus" -m 512 \
+		-nographic -no-reboot -monitor none -serial "file:$serial" \
+		-kernel "$bzimage" -initrd "$initrd" -append "$append"
+	;;
+bochs*)
+	model=${target#bochs}
+	model=${model#-}
+	model=${model:-corei7_skylake_x}
+	iso=$rundir/iso
+	rm -rf "$iso"
+	mkdir -p "$iso/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin \
+		/usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
+	cp "$bzimage" "$iso/vmlinuz"
+	cp "$initrd" "$iso/initrd.gz"
+	cat >"$iso/isolinux/isolinux.cfg" <<-EOF
+		DEFAULT test
+		PROMPT 0
+		LABEL test
+		  KERNEL /vmlinuz
+		  APPEND initrd=/initrd.gz $append
+	EOF
+	xorriso -as mkisofs -quiet -o "$rundir/boot.iso" \
+		-b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot \
+		-boot-load-size 4 -boot-info-table "$iso" 2>"$rundir/xorriso.log"
+	rm -rf "$iso"
+	cat >"$rundir/bochsrc" <<-EOF
+		megs: 512
+		romimage: file=/usr/share/bochs/BIOS-bochs-latest
+		vgaromimage: file=/usr/share/vgabios/vgabios.bin
+		cpu: model=$model, count=$cpus, ips=50000000
+		pci: enabled=1, chipset=i440fx
+		ata0-master: type=cdrom, path=$rundir/boot.iso, status=inserted
+		boot: cdrom
+		com1: enabled=1, mode=file, dev=$serial
+		display_library: rfb, options="timeout=0"
+		speaker: enabled=0
+		sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+		clock: sync=none
+		log: $rundir/bochs.log
+		panic: action=fatal
+		error: action=report
+	EOF
+	echo c >"$rundir/bochs.rc"
+	# Bochs' VNC display listens on all addresses: keep it in a private
+	# network namespace, which also lets several runs go side by side.
+	set -- unshare --net bochs -q -f "$rundir/bochsrc" -rc "$rundir/bochs.rc"
+	;;
+*)
+	die "unknown target $target"
+	;;
+esac
+
+start=$(date +%s)
+"$@" </dev/null >"$rundir/emulator.log" 2>&1 &
+pid=$!
+result=timeout
+last=0
+while :; do
+	if grep -q "vmxon-test: END" "$serial"; then
+		result=end
+		sleep 1	# let the last console lines out
+		break
+	fi
+	if grep -q "Kernel panic" "$serial"; then
+		result=panic
+		sleep 1
+		break
+	fi
+	if ! kill -0 "$pid" 2>/dev/null; then
+		result=exited
+		break
+	fi
+	now=$(($(date +%s) - start))
+	[ "$now" -ge "$timeout" ] && break
+	if [ $((now - last)) -ge 30 ]; then
+		log "  $target: guest running (${now}s, $(wc -l <"$serial") console lines)"
+		last=$now
+	fi
+	sleep 1
+done
+kill "$pid" 2>/dev/null || true
+# unshare runs bochs as a child: make sure neither outlives the run.
+pkill -P "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+echo "$result $(elapsed "$start")" >"$rundir/result"
+[ "$result" = timeout ] && echo "vmxon-test: TIMEOUT after ${timeout}s" >>"$serial"
+exit 0

@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Pack the guest: static busybox, /init, the KTAP helpers, the scenarios
+# and the modules (ours and the test kernel's KVM modules).
+#
+#   scripts/initramfs.sh OUT.gz KERNEL_TREE MODULE...
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$1 ktree=$2
+shift 2
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,scenarios}
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+install -m 755 "$VMXON_TOP/scripts/guest/init" "$root/init"
+cp "$VMXON_TOP/scripts/guest/ktap.sh" "$root/lib/ktap.sh"
+for s in "$VMXON_TOP"/scripts/guest/*.sh; do
+	[ "$(basename "$s")" = ktap.sh ] || cp "$s" "$root/scenarios/"
+done
+cp "$@" "$root/lib/modules/"
+for m in "$ktree"/arch/x86/kvm/kvm.ko "$ktree"/arch/x86/kvm/kvm-intel.ko; do
+	[ -f "$m" ] && cp "$m" "$root/lib/modules/"
+done
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

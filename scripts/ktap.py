@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge one guest console log.
+
+Reads the serial log of one boot and decides, independently of each other:
+  - did the guest reach its BEGIN and END markers;
+  - did the kernel splat anywhere (WARNING, BUG, Oops, lockdep, kmemleak...);
+  - what the KTAP between the markers says, counted by this script's own
+    parser and again by the kernel's kunit.py; the two must agree;
+  - did every expected suite report, with as many cases as its plan says.
+
+Prints a short report and, last, one JSON line with the counts:
+  {"passed": N, "failed": N, "skipped": N, "problems": [...]}
+Any problem (missing marker, splat, parser disagreement, missing suite,
+plan mismatch) is one failure on top of the failed cases.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+BEGIN = 'vmxon-test: BEGIN'
+END = 'vmxon-test: END'
+
+SPLATS = [
+    r'WARNING:', r'\bBUG:', r'\bOops\b', r'general protection fault',
+    r'Kernel panic', r'Call Trace:', r'kernel BUG at',
+    r'sleeping function called from invalid context',
+    r'possible circular locking', r'possible recursive locking',
+    r'inconsistent lock state', r'suspicious RCU usage',
+    r'lockdep: ', r'turning off the locking correctness validator',
+    r'kmemleak: .*suspected memory leak', r'unreferenced object',
+    r'UBSAN:', r'KASAN:', r'stack-protector', r'double fault',
+    r'unchecked MSR access', r'RIP: ',
+]
+SPLAT_RE = re.compile('|'.join(SPLATS))
+TIMESTAMP_RE = re.compile(r'^\[\s*\d+\.\d+\] ?')
+RESULT_RE = re.compile(r'^(\s*)(ok|not ok) (\d+)(?: -)? ?([^#]*?)\s*(#.*)?$')
+PLAN_RE = re.compile(r'^(\s*)1\.\.(\d+)\s*$')
+KTAP_RE = re.compile(r'^\s*(KTAP version \d+|TAP version \d+|# Subtest: .*|'
+                     r'1\.\.\d+|(not )?ok \d+.*|# .*)$')
+
+
+def clean(line):
+    line = line.rstrip('\r\n').replace('\r', '')
+    return TIMESTAMP_RE.sub('', line)
+
+
+class Node:
+    def __init__(self, name, indent):
+        self.name = name
+        self.indent = indent
+        self.plan = None
+        self.children = []
+        self.result = None    # 'ok', 'not ok', 'skip'
+
+
+def parse(lines):
+    """Build the test tree from KTAP lines, by indentation.
+
+    A result line is a leaf unless the KTAP line just before it (a result
+    or a plan) is indented deeper: a parent's result follows its children.
+    """
+    root = Node('<root>', -4)
+    stack = [root]        # open nodes, innermost last
+    pending = []          # finished nodes at each indent, awaiting a parent
+    prev_indent = None
+    problems = []
+    for line in lines:
+        m = PLAN_RE.match(line)
+        if m:
+            prev_indent = len(m.group(1))
+            pending.append(('plan', prev_indent, int(m.group(2))))
+            continue
+        m = RESULT_RE.match(line)
+        if not m:
+            continue
+        indent = len(m.group(1))
+        res = m.group(2)
+        name = m.group(4).strip() or f'#{m.group(3)}'
+        directive = (m.group(5) or '').strip()
+        node = Node(name, indent)
+        if res == 'ok' and re.match(r'#\s*SKIP', directive, re.I):
+            res = 'skip'
+        node.result = res
+        if prev_indent is not None and prev_indent > indent:
+            # Parent: adopt the pending nodes and plan that are deeper.
+            kids = []
+            while pending and pending[-1][1] > indent:
+                kids.append(pending.pop())
+            kids.reverse()
+            for k in kids:
+                if k[0] == 'plan':
+                    if k[1] == min(x[1] for x in kids):
+                        node.plan = k[2]
+                else:
+                    if k[1] == min(x[1] for x in kids):
+                        node.children.append(k[2])
+                    else:
+                        problems.append(f'{name}: stray result {k[2].name}')
+        pending.append(('node', indent, node))
+        prev_indent = indent
+    for k in pending:
+        if k[0] == 'node':
+            root.children.append(k[2])
+    return root, problems
+
+
+def leaves(node):
+    if not node.children:
+        yield node
+    for c in node.children:
+        yield from leaves(c)
+
+
+def check_plans(node, problems, path=''):
+    for c in node.children:
+        p = f'{path}.{c.name}' if path else c.name
+        if c.plan is not None and c.plan != len(c.children):
+            problems.append(f'{p}: plan 1..{c.plan} but {len(c.children)} results')
+        if c.children:
+            kid_failed = any(k.result == 'not ok' for k in c.children)
+            if kid_failed and c.result != 'not ok':
+                problems.append(f'{p}: reported ok with a failed case')
+        check_plans(c, problems, p)
+
+
+def kunit_py_counts(kunit_py, doc):
+    """Leaf counts according to the kernel's own parser."""
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, 'ktap.txt')
+        out = os.path.join(d, 'ktap.json')
+        with open(src, 'w') as f:
+            f.write(doc)
+        subprocess.run([sys.executable, kunit_py, 'parse', '--json=' + out, src],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not os.path.exists(out):
+            return None
+        with open(out) as f:
+            tree = json.load(f)
+    counts = {'PASS': 0, 'FAIL': 0, 'SKIP': 0, 'ERROR': 0}
+
+    def walk(g):
+        for t in g.get('test_cases', []):
+            counts[t['status']] = counts.get(t['status'], 0) + 1
+        for s in g.get('sub_groups', []):
+            walk(s)
+    walk(tree)
+    return {'passed': counts['PASS'], 'skipped': counts['SKIP'],
+            'failed': counts['FAIL'] + counts['ERROR']}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('log')
+    ap.add_argument('--target', required=True)
+    ap.add_argument('--expect', default='',
+                    help='comma-separated suites that must report')
+    ap.add_argument('--kunit-py', help="the kernel's tools/testing/kunit/kunit.py")
+    ap.add_argument('--ktap-out', help='write the extracted KTAP here')
+    args = ap.parse_args()
+
+    with open(args.log, errors='replace') as f:
+        lines = [clean(x) for x in f]
+
+    problems = []
+    begin = next((i for i, x in enumerate(lines) if BEGIN in x), None)
+    end = next((i for i, x in enumerate(lines) if END in x), None)
+    if begin is None:
+        problems.append('no BEGIN marker: the guest never ran its scenarios')
+    if end is None:
+        problems.append('no END marker: the guest crashed, hung or timed out')
+
+    splats = [x for x in lines if SPLAT_RE.search(x)]
+    for s in splats[:10]:
+        problems.append(f'splat: {s.strip()}')
+    if len(splats) > 10:
+        problems.append(f'... and {len(splats) - 10} more splat lines')
+
+    body = lines[(begin or 0) + 1:end if end is not None else len(lines)]
+    ktap = [x for x in body if KTAP_RE.match(x)]
+    root, perr = parse(ktap)
+    problems += perr
+    check_plans(root, problems)
+
+    mine = {'passed': 0, 'failed': 0, 'skipped': 0}
+    suites = [c for c in root.children]
+    for leaf in leaves(root):
+        if leaf is root:
+            continue
+        key = {'ok': 'passed', 'not ok': 'failed', 'skip': 'skipped'}[leaf.result]
+        mine[key] += 1
+
+    # Top-level results are suites from different modules and scripts:
+    # number them in order so that kunit.py sees one well-formed document.
+    n = 0
+    doc = ['KTAP version 1', f'1..{len(suites)}']
+    for x in ktap:
+        m = RESULT_RE.match(x)
+        if m and not m.group(1):
+            n += 1
+            x = f'{m.group(2)} {n} {m.group(4)}' + (f' {m.group(5)}' if m.group(5) else '')
+        doc.append(x)
+    doc = '\n'.join(doc) + '\n'
+    if args.ktap_out:
+        with open(args.ktap_out, 'w') as f:
+            f.write(doc)
+
+    if args.kunit_py and suites:
+        theirs = kunit_py_counts(args.kunit_py, doc)
+        if theirs is None:
+            problems.append('kunit.py could not parse the KTAP')
+        elif theirs != mine:
+            problems.append(f'kunit.py counts {theirs} but this parser {mine}')
+
+    names = [s.name for s in suites]
+    for want in filter(None, args.expect.split(',')):
+        if want not in names:
+            problems.append(f'suite {want} did not report')
+
+    for s in suites:
+        cnt = {'ok': 0, 'not ok': 0, 'skip': 0}
+        for leaf in leaves(s):
+            cnt[leaf.result] += 1
+        print(f'  {args.target}: {s.name}: {cnt["ok"]} passed, '
+              f'{cnt["not ok"]} failed, {cnt["skip"]} skipped')
+        for leaf in leaves(s):
+            if leaf.result == 'not ok':
+                print(f'    FAILED: {s.name}: {leaf.name}')
+    for p in problems:
+        print(f'  {args.target}: PROBLEM: {p}')
+    print(json.dumps({**mine, 'problems': problems}))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the test scripts: paths, logging with elapsed time, timers.
+
+VMXON_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Kernel trees are big and slow to build: keep them outside the clone.
+VMXON_CACHE=${VMXON_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmxon}
+# Per-run output (module builds, images, logs) stays inside the clone.
+VMXON_OUT=${VMXON_OUT:-$VMXON_TOP/build}
+
+VMXON_T0=${VMXON_T0:-$(date +%s)}
+export VMXON_T0
+
+# log MSG...: one progress line with the time since `make test` began.
+log() {
+	local t=$(($(date +%s) - VMXON_T0))
+	printf '[%3d:%02d] %s\n' $((t / 60)) $((t % 60)) "$*"
+}
+
+die() {
+	log "error: $*" >&2
+	exit 1
+}
+
+# elapsed SINCE: seconds since the epoch time SINCE, as "Ns".
+elapsed() {
+	echo "$(($(date +%s) - $1))s"
+}
