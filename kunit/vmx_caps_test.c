@@ -64,6 +64,7 @@ static const struct reason_case reason_cases[] = {
 	{ "past the end", VMX_REASON_COUNT, "invalid", -EIO },
 	{ "negative", (enum vmx_reason)-1, "invalid", -EIO },
 };
+
 DESC_FN(reason_case)
 KUNIT_ARRAY_PARAM(reason, reason_cases, reason_case_desc);
 
@@ -103,6 +104,7 @@ static const struct cpuid_case cpuid_cases[] = {
 	{ "bochs skylake ecx", 0x7ffefbbf, VMX_REASON_OK },
 	{ "qemu tcg ecx", 0x80a02201, VMX_REASON_NO_VMX },
 };
+
 DESC_FN(cpuid_case)
 KUNIT_ARRAY_PARAM(cpuid, cpuid_cases, cpuid_case_desc);
 
@@ -150,6 +152,7 @@ static const struct fc_case fc_cases[] = {
 	{ "locked with other bits", 0x40005, false, VMX_REASON_OK, 0 },
 	{ "bochs after linux boot", BOCHS_FC, false, VMX_REASON_OK, 0 },
 };
+
 DESC_FN(fc_case)
 KUNIT_ARRAY_PARAM(fc, fc_cases, fc_case_desc);
 
@@ -203,6 +206,7 @@ static const struct cr_case cr_cases[] = {
 	{ "cr4 two bits offend", true, HOST_CR4 | BIT(14) | BIT(12),
 	  CR4_FIXED0, CR4_FIXED1, BIT(14) | BIT(12) },
 };
+
 DESC_FN(cr_case)
 KUNIT_ARRAY_PARAM(cr, cr_cases, cr_case_desc);
 
@@ -277,6 +281,7 @@ static const struct cr_case seed_cases[] = {
 	  CR4_FIXED1, BIT(14) },
 	{ "cr4 all ones", true, ~0ULL, CR4_FIXED0, CR4_FIXED1, ~CR4_FIXED1 },
 };
+
 KUNIT_ARRAY_PARAM(seed, seed_cases, cr_case_desc);
 
 /* Regression: values the seed accepts although VMX operation forbids them. */
@@ -344,6 +349,7 @@ static const struct basic_case basic_cases[] = {
 	  VMX_REASON_VMCS_TOO_LARGE },
 	{ "zero", 0, INFO(0, 0, 0, 0, 0, 0), VMX_REASON_VMCS_SIZE_ZERO },
 };
+
 DESC_FN(basic_case)
 KUNIT_ARRAY_PARAM(basic, basic_cases, basic_case_desc);
 
@@ -388,6 +394,7 @@ static const struct memtype_case memtype_cases[] = {
 	{ "14", 14, VMX_REASON_MEMTYPE_NOT_WB },
 	{ "15", 15, VMX_REASON_MEMTYPE_NOT_WB },
 };
+
 DESC_FN(memtype_case)
 KUNIT_ARRAY_PARAM(memtype, memtype_cases, memtype_case_desc);
 
@@ -426,6 +433,7 @@ static const struct caps_case caps_cases[] = {
 	{ "absent in both, values ignored", VMX_CAP_VMFUNC, 0x1, false, true,
 	  -1 },
 };
+
 DESC_FN(caps_case)
 KUNIT_ARRAY_PARAM(caps, caps_cases, caps_case_desc);
 
@@ -504,6 +512,7 @@ static const struct cpu_case cpu_cases[] = {
 	{ "basic not WB", VMX_ECX, HOST_CR0, HOST_CR4, BOCHS_FC,
 	  BOCHS_BASIC & ~GENMASK_ULL(53, 50), 0, VMX_REASON_MEMTYPE_NOT_WB },
 };
+
 DESC_FN(cpu_case)
 KUNIT_ARRAY_PARAM(cpu, cpu_cases, cpu_case_desc);
 
@@ -555,6 +564,7 @@ static struct kunit_suite vmx_caps_suite = {
 	.name = "vmx_caps",
 	.test_cases = vmx_caps_cases,
 };
+
 kunit_test_suite(vmx_caps_suite);
 
 MODULE_DESCRIPTION("KUnit tests for vmxon's VMX readiness decisions");

@@ -26,7 +26,7 @@ qemu | qemu-kvm)
 	accel="-accel tcg"
 	[ "$target" = qemu-kvm ] && accel="-enable-kvm -cpu host"
 	# shellcheck disable=SC2086
-	set -- qemu-system-x86_64 -M q35 $accel -smp "$cpus" -m 512 \
+	set -- qemu-system-x86_64 -M q35 $accel -smp "$cpus" -m 256 \
 		-nographic -no-reboot -monitor none -serial "file:$serial" \
 		-kernel "$bzimage" -initrd "$initrd" -append "$append"
 	;;
@@ -53,10 +53,10 @@ bochs*)
 		-boot-load-size 4 -boot-info-table "$iso" 2>"$rundir/xorriso.log"
 	rm -rf "$iso"
 	cat >"$rundir/bochsrc" <<-EOF
-		megs: 512
+		megs: 256
 		romimage: file=/usr/share/bochs/BIOS-bochs-latest
 		vgaromimage: file=/usr/share/vgabios/vgabios.bin
-		cpu: model=$model, count=$cpus, ips=50000000
+		cpu: model=$model, count=$cpus, ips=${BOCHS_IPS:-100000000}, quantum=${BOCHS_QUANTUM:-16}
 		pci: enabled=1, chipset=i440fx
 		ata0-master: type=cdrom, path=$rundir/boot.iso, status=inserted
 		boot: cdrom

@@ -9,10 +9,9 @@ Reads the serial log of one boot and decides, independently of each other:
     parser and again by the kernel's kunit.py; the two must agree;
   - did every expected suite report, with as many cases as its plan says.
 
-Prints a short report and, last, one JSON line with the counts:
-  {"passed": N, "failed": N, "skipped": N, "problems": [...]}
+Prints a short report and, last, the line "totals: PASSED FAILED SKIPPED".
 Any problem (missing marker, splat, parser disagreement, missing suite,
-plan mismatch) is one failure on top of the failed cases.
+plan mismatch) counts as one failure on top of the failed cases.
 """
 import argparse
 import json
@@ -232,7 +231,8 @@ def main():
                 print(f'    FAILED: {s.name}: {leaf.name}')
     for p in problems:
         print(f'  {args.target}: PROBLEM: {p}')
-    print(json.dumps({**mine, 'problems': problems}))
+    print(f'totals: {mine["passed"]} {mine["failed"] + len(problems)} '
+          f'{mine["skipped"]}')
     return 0
 
 

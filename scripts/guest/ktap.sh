@@ -8,6 +8,17 @@ kmsg() {
 	echo "$*" >/dev/kmsg
 }
 
+# kmsg_mark: put a unique mark in the kernel log; dmesg_since_mark prints
+# what the kernel logged after it.
+kmsg_mark() {
+	KMSG_MARK="vmxon-test: mark $$.$RANDOM.$RANDOM"
+	kmsg "$KMSG_MARK"
+}
+
+dmesg_since_mark() {
+	dmesg | sed -n "/$KMSG_MARK/,\$p"
+}
+
 # ktap_begin SUITE
 ktap_begin() {
 	KTAP_SUITE=$1

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Users:       make [KDIR=...]   build vmxon.ko against a kernel tree
+# Developers:  make test         everything, in emulators (see README.md)
+#              make check        W=1, sparse, checkpatch, kernel-doc
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf build
+
+test:
+	scripts/test.sh
+
+check:
+	scripts/check.sh
+
+.PHONY: all modules clean test check

@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make test`: install what is missing, build the test kernel (cached) and
+# the modules, boot every target, judge every console log, and end with one
+# line "N passed, N failed, N skipped". Exits non-zero on any failure.
+#
+# Environment:
+#   TARGETS    targets to run (default: qemu bochs qemu-kvm)
+#   SCENARIOS  guest scenarios from scripts/guest/ (default: all)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+TARGETS=${TARGETS:-qemu bochs qemu-kvm}
+if [ -z "${SCENARIOS:-}" ]; then
+	SCENARIOS=$(cd "$VMXON_TOP/scripts/guest" && ls ./*.sh | sed 's|^\./||; s|\.sh$||' | grep -vx ktap)
+fi
+out=$VMXON_OUT/test
+rm -rf "$out"
+mkdir -p "$out"
+
+"$VMXON_TOP/scripts/deps.sh" || die "could not install the dependencies"
+ktree=$("$VMXON_TOP/scripts/kernel.sh" 6.1) || die "no test kernel"
+kunit_py=$ktree/source/tools/testing/kunit/kunit.py
+
+# --- host: the module builds, reported as a KTAP suite of their own ------
+
+# build_module KDIR DIR: build our tree against KDIR in DIR with W=1;
+# fails on an error or on any warning.
+build_module() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	cp -r "$VMXON_TOP"/Kbuild "$VMXON_TOP"/*.[ch] "$VMXON_TOP"/kunit "$2/"
+	make -C "$1" M="$2" W=1 modules >"$2/build.log" 2>&1 &&
+		! grep -q "warning:" "$2/build.log"
+}
+
+headers=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1)
+log "building the modules against the test kernel and ${headers:-no Debian headers}"
+r1=ok r2=ok
+build_module "$ktree" "$out/modules" || r1="not ok"
+{ [ -n "$headers" ] && build_module "$headers" "$out/modules-headers"; } || r2="not ok"
+suite=ok
+[ "$r1$r2" = okok ] || suite="not ok"
+cat >"$out/host.log" <<EOF
+vmxon-test: BEGIN target=host
+    # Subtest: vmxon_build
+    1..2
+    # test_kernel_w1: $out/modules/build.log
+    $r1 1 test_kernel_w1
+    # debian_headers_w1: ${headers:-no linux-headers-*-amd64} $out/modules-headers/build.log
+    $r2 2 debian_headers_w1
+$suite 1 vmxon_build
+vmxon-test: END
+EOF
+
+mods=("$out/modules/vmxon.ko" "$out/modules/kunit/vmxon_kunit.ko")
+for m in "${mods[@]}"; do
+	[ -f "$m" ] || die "module build failed, see $out/modules/build.log"
+done
+"$VMXON_TOP/scripts/initramfs.sh" "$out/initrd.gz" "$ktree" "${mods[@]}"
+
+# --- guests ------------------------------------------------------------
+
+expected_suites() {
+	local s list=vmxon_leaks
+	for s in $SCENARIOS; do
+		list="$list $(sed -n 's/^# suites: //p' "$VMXON_TOP/scripts/guest/$s.sh")"
+	done
+	echo "$list" | xargs | tr ' ' ,
+}
+
+# nested_vmx: does this host offer VMX to a KVM guest?
+nested_vmx() {
+	[ -w /dev/kvm ] && grep -qsx '[Y1]' /sys/module/kvm_intel/parameters/nested
+}
+
+declare -A why_skipped
+started=()
+for t in $TARGETS; do
+	case "$t" in
+	qemu) cpus=4 tmo=180 expect=no_vmx extra= ;;
+	qemu-kvm) cpus=4 tmo=180 expect=ok extra= ;;
+	# Bochs' TSC stops while its CPUs halt: time must come from the PM timer.
+	bochs*) cpus=2 tmo=600 expect=ok extra=clocksource=acpi_pm ;;
+	*) die "unknown target $t" ;;
+	esac
+	if [ "$t" = qemu-kvm ] && ! nested_vmx; then
+		why_skipped[$t]="this host offers no nested VMX"
+		continue
+	fi
+	tmo=${GUEST_TIMEOUT:-$tmo}
+	log "booting $t ($cpus CPUs; log: $out/$t/serial.log)"
+	CPUS=$cpus TIMEOUT=$tmo "$VMXON_TOP/scripts/boot.sh" "$t" \
+		"$ktree/arch/x86/boot/bzImage" "$out/initrd.gz" "$out/$t" \
+		"vmxon_target=$t vmxon_expect=$expect vmxon_scenarios=$(echo $SCENARIOS | tr ' ' ,) $extra" &
+	started+=("$t")
+done
+wait
+
+# --- results -----------------------------------------------------------
+
+passed=0 failed=0 skipped=0
+judge() {	# judge NAME LOG EXPECTED_SUITES
+	local res p f s
+	res=$(python3 "$VMXON_TOP/scripts/ktap.py" "$2" --target "$1" \
+		--expect "$3" --kunit-py "$kunit_py" --ktap-out "${2%/*}/ktap.txt")
+	echo "$res" | sed '$d'
+	read -r p f s <<<"$(echo "$res" | sed -n '$s/^totals: //p')"
+	if [ -z "$s" ]; then
+		echo "  $1: PROBLEM: the log could not be judged"
+		p=0 f=1 s=0
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+echo
+echo "Results (logs under $out):"
+judge host "$out/host.log" vmxon_build
+for t in "${started[@]}"; do
+	echo "  $t: guest $(cat "$out/$t/result")"
+	judge "$t" "$out/$t/serial.log" "$(expected_suites)"
+done
+for t in "${!why_skipped[@]}"; do
+	echo "  $t: skipped: ${why_skipped[$t]}"
+	skipped=$((skipped + 1))
+done
+log "done"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
