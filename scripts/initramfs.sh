@@ -17,9 +17,9 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,scenarios}
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 755 "$VMXON_TOP/scripts/guest/init" "$root/init"
-cp "$VMXON_TOP/scripts/guest/ktap.sh" "$root/lib/ktap.sh"
+cp "$VMXON_TOP/scripts/guest/lib.sh" "$root/lib/guest.sh"
 for s in "$VMXON_TOP"/scripts/guest/*.sh; do
-	[ "$(basename "$s")" = ktap.sh ] || cp "$s" "$root/scenarios/"
+	[ "$(basename "$s")" = lib.sh ] || cp "$s" "$root/scenarios/"
 done
 cp "$@" "$root/lib/modules/"
 for m in "$ktree"/arch/x86/kvm/kvm.ko "$ktree"/arch/x86/kvm/kvm-intel.ko; do

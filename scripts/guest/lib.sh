@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
-# KTAP from shell scenarios, in the same shape as a KUnit suite, written to
-# /dev/kmsg so that it lands in the console log beside the kernel's own.
-# A suite's results are collected and written whole by ktap_end, with its
-# plan; a guest that dies before ktap_end loses its end marker, and so fails.
+# Helpers for the guest scenarios.
+#
+# KTAP from shell, in the same shape as a KUnit suite, written to /dev/kmsg
+# so that it lands in the console log beside the kernel's own. A suite's
+# results are collected and written whole by ktap_end, with its plan; a
+# guest that dies before ktap_end loses its end marker, and so fails.
 
 kmsg() {
 	echo "$*" >/dev/kmsg
@@ -79,4 +81,16 @@ ktap_end() {
 		kmsg "$line"
 	done <"$KTAP_BUF"
 	kmsg "$res 1 $KTAP_SUITE"
+}
+
+# rdmsr CPU MSR: the MSR's value as 16 hex digits, through /dev/cpu/N/msr.
+rdmsr() {
+	dd if="/dev/cpu/$1/msr" bs=8 count=1 skip=$(($2)) iflag=skip_bytes \
+		2>/dev/null | od -An -tx8 | tr -d ' '
+}
+
+# cpuid CPU LEAF: "eax ebx ecx edx" in hex, through /dev/cpu/N/cpuid.
+cpuid() {
+	dd if="/dev/cpu/$1/cpuid" bs=16 count=1 skip=$(($2)) iflag=skip_bytes \
+		2>/dev/null | od -An -tx4 | xargs
 }
