@@ -43,6 +43,7 @@ static const char *const vmx_reason_tokens[VMX_REASON_COUNT] = {
 	[VMX_REASON_VMXON_FAULT]	  = "vmxon_fault",
 	[VMX_REASON_VMXON_FAILED]	  = "vmxon_failed",
 	[VMX_REASON_VMXOFF_FAILED]	  = "vmxoff_failed",
+	[VMX_REASON_FEATURE_CONTROL_WRITE_FAILED] = "feature_control_write_failed",
 };
 
 /**
@@ -92,6 +93,7 @@ int vmx_reason_errno(enum vmx_reason reason)
 	case VMX_REASON_VMXON_FAULT:
 	case VMX_REASON_VMXON_FAILED:
 	case VMX_REASON_VMXOFF_FAILED:
+	case VMX_REASON_FEATURE_CONTROL_WRITE_FAILED:
 	default:
 		return -EIO;
 	}

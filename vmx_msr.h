@@ -1,38 +1,46 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The hardware seam: every register read that feeds vmx_caps.c.
- * Nothing above this header touches MSRs, CRs or CPUID directly.
+ * The hardware seam: every MSR, CR and CPUID access and every VMX
+ * instruction this module executes goes through one struct vmx_hw. The
+ * real one is vmx_hw_real (vmx_msr.c); KUnit drives everything above it
+ * with a fake CPU.
+ *
+ * All operations act on the current CPU; the caller keeps preemption
+ * disabled.
  */
 #ifndef _VMX_MSR_H
 #define _VMX_MSR_H
 
-#include <asm/msr.h>
-#include <asm/processor.h>
-#include <asm/special_insns.h>
-#include <asm/tlbflush.h>
+#include <linux/types.h>
 
 #include "vmx_caps.h"
 
-/*
- * Read everything vmx_check_cpu() decides on, on this CPU. Capability MSRs
- * that fault are left 0 and absent from @regs->caps.present.
- * Context: preemption disabled, so that every value comes from one CPU.
+/**
+ * struct vmx_hw - one CPU's VMX hardware
+ * @read_regs: read everything vmx_check_cpu() decides on; capability MSRs
+ *	that fault are left 0 and absent from @regs->caps.present
+ * @write_feature_control: write IA32_FEATURE_CONTROL; 0 or -EIO on a fault
+ * @cr4_vmxe: is CR4.VMXE set in the hardware register
+ * @cr4_set_vmxe: set CR4.VMXE, through the kernel's CR4 shadow
+ * @cr4_clear_vmxe: clear CR4.VMXE, through the kernel's CR4 shadow
+ * @vmxon: VMXON with the region at @phys. 0; -EFAULT when it faulted
+ *	(#GP/#UD: not in VMX operation); -EIO on VMfailInvalid (not in VMX
+ *	operation); -EBUSY on VMfailValid (already in VMX operation)
+ * @vmxoff: VMXOFF. 0; -EFAULT when it faulted (not in VMX operation);
+ *	-EIO on VMfail (still in VMX operation)
+ * @pt_handle_vmx: tell Intel PT that VMX operation begins (1) or ends (0)
  */
-static inline void vmx_read_regs(struct vmx_cpu_regs *regs)
-{
-	int i;
+struct vmx_hw {
+	void (*read_regs)(struct vmx_cpu_regs *regs);
+	int (*write_feature_control)(u64 val);
+	bool (*cr4_vmxe)(void);
+	void (*cr4_set_vmxe)(void);
+	void (*cr4_clear_vmxe)(void);
+	int (*vmxon)(u64 phys);
+	int (*vmxoff)(void);
+	void (*pt_handle_vmx)(int on);
+};
 
-	*regs = (struct vmx_cpu_regs){};
-	regs->cpuid1_ecx = cpuid_ecx(1);
-	regs->cr0 = read_cr0();
-	regs->cr4 = __read_cr4() | cr4_read_shadow();
-	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &regs->feature_control))
-		regs->feature_control = 0;
-	for (i = 0; i < VMX_CAP_COUNT; i++)
-		if (!rdmsrl_safe(VMX_CAP_MSR_BASE + i, &regs->caps.msr[i]))
-			regs->caps.present |= BIT(i);
-		else
-			regs->caps.msr[i] = 0;
-}
+extern const struct vmx_hw vmx_hw_real;
 
 #endif /* _VMX_MSR_H */

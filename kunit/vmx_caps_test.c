@@ -61,6 +61,9 @@ static const struct reason_case reason_cases[] = {
 	{ "vmxon_fault", VMX_REASON_VMXON_FAULT, "vmxon_fault", -EIO },
 	{ "vmxon_failed", VMX_REASON_VMXON_FAILED, "vmxon_failed", -EIO },
 	{ "vmxoff_failed", VMX_REASON_VMXOFF_FAILED, "vmxoff_failed", -EIO },
+	{ "feature_control_write_failed",
+	  VMX_REASON_FEATURE_CONTROL_WRITE_FAILED,
+	  "feature_control_write_failed", -EIO },
 	{ "past the end", VMX_REASON_COUNT, "invalid", -EIO },
 	{ "negative", (enum vmx_reason)-1, "invalid", -EIO },
 };

@@ -52,9 +52,19 @@ else
 	report "W=1 + sparse against Debian headers" "$out/headers.bad"
 fi
 
+# One known false positive: checkpatch reads the asm goto label in
+# _ASM_EXTABLE(1b, %l[label]) as a modulo operator. Drop exactly that.
 "$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	-f "${sources[@]}" Kbuild kunit/Kbuild 2>&1 |
-	grep -v "^total: 0 errors, 0 warnings, 0 checks" >"$out/checkpatch.log"
+	while IFS= read -r line; do
+		case "$line" in
+		*": CHECK:SPACING: spaces preferred around that '%' (ctx:WxV)")
+			f=${line%%:*} n=${line#*:}
+			sed -n "${n%%:*}p" "$f" | grep -q '_ASM_EXTABLE(.*%l\[' && continue ;;
+		"total: "*) continue ;;
+		esac
+		echo "$line"
+	done >"$out/checkpatch.log"
 report "checkpatch.pl --strict" "$out/checkpatch.log"
 
 "$src/scripts/kernel-doc" -none -Werror "${sources[@]}" >"$out/kernel-doc.log" 2>&1

@@ -94,3 +94,19 @@ cpuid() {
 	dd if="/dev/cpu/$1/cpuid" bs=16 count=1 skip=$(($2)) iflag=skip_bytes \
 		2>/dev/null | od -An -tx4 | xargs
 }
+
+# has_vmx CPU: does the raw CPUID.1:ECX of CPU report VMX.
+has_vmx() {
+	local ecx
+	ecx=$(cpuid "$1" 1 | cut -d' ' -f3)
+	[ $((0x${ecx:-0} & 0x20)) != 0 ]
+}
+
+# online_cpus: the online CPU numbers, one per line.
+online_cpus() {
+	local dir
+	for dir in /sys/devices/system/cpu/cpu[0-9]*; do
+		[ "$(cat "$dir/online" 2>/dev/null || echo 1)" = 1 ] &&
+			echo "${dir##*cpu}"
+	done
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The real hardware behind struct vmx_hw. Nothing here decides anything.
+ */
+#include <asm/msr.h>
+#include <asm/perf_event.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "vmx_msr.h"
+
+/* The pure code keeps its own bit names: make sure they are the kernel's. */
+static_assert(VMXCAP_FC_LOCKED == FEAT_CTL_LOCKED);
+static_assert(VMXCAP_FC_VMXON_INSIDE_SMX == FEAT_CTL_VMX_ENABLED_INSIDE_SMX);
+static_assert(VMXCAP_FC_VMXON_OUTSIDE_SMX == FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX);
+static_assert(VMXCAP_CR4_VMXE == X86_CR4_VMXE);
+static_assert(VMXCAP_CR4_SMXE == X86_CR4_SMXE);
+static_assert(VMX_CAP_MSR_BASE == MSR_IA32_VMX_BASIC);
+static_assert(VMX_CAP_MSR_BASE + VMX_CAP_VMFUNC == MSR_IA32_VMX_VMFUNC);
+
+static void hw_read_regs(struct vmx_cpu_regs *regs)
+{
+	int i;
+
+	*regs = (struct vmx_cpu_regs){};
+	regs->cpuid1_ecx = cpuid_ecx(1);
+	regs->cr0 = read_cr0();
+	regs->cr4 = __read_cr4() | cr4_read_shadow();
+	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &regs->feature_control))
+		regs->feature_control = 0;
+	for (i = 0; i < VMX_CAP_COUNT; i++) {
+		if (rdmsrl_safe(VMX_CAP_MSR_BASE + i, &regs->caps.msr[i]))
+			regs->caps.msr[i] = 0;
+		else
+			regs->caps.present |= BIT(i);
+	}
+}
+
+static int hw_write_feature_control(u64 val)
+{
+	return wrmsrl_safe(MSR_IA32_FEAT_CTL, val) ? -EIO : 0;
+}
+
+static bool hw_cr4_vmxe(void)
+{
+	return __read_cr4() & X86_CR4_VMXE;
+}
+
+static void hw_cr4_set_vmxe(void)
+{
+	cr4_set_bits(X86_CR4_VMXE);
+}
+
+static void hw_cr4_clear_vmxe(void)
+{
+	cr4_clear_bits(X86_CR4_VMXE);
+}
+
+/* As KVM's kvm_cpu_vmxon(), plus VMfail: CF is VMfailInvalid, ZF VMfailValid. */
+static int hw_vmxon(u64 phys)
+{
+	asm goto("1: vmxon %[pa]\n\t"
+		 "jc %l[fail_invalid]\n\t"
+		 "jz %l[fail_valid]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : [pa] "m"(phys) : "cc", "memory"
+		 : fail_invalid, fail_valid, fault);
+	return 0;
+fail_invalid:
+	return -EIO;
+fail_valid:
+	return -EBUSY;
+fault:
+	return -EFAULT;
+}
+
+static int hw_vmxoff(void)
+{
+	asm goto("1: vmxoff\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	return -EIO;
+fault:
+	return -EFAULT;
+}
+
+const struct vmx_hw vmx_hw_real = {
+	.read_regs		= hw_read_regs,
+	.write_feature_control	= hw_write_feature_control,
+	.cr4_vmxe		= hw_cr4_vmxe,
+	.cr4_set_vmxe		= hw_cr4_set_vmxe,
+	.cr4_clear_vmxe		= hw_cr4_clear_vmxe,
+	.vmxon			= hw_vmxon,
+	.vmxoff			= hw_vmxoff,
+	.pt_handle_vmx		= intel_pt_handle_vmx,
+};

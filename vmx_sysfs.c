@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysfs: a "vmx" group on each CPU device (/sys/devices/system/cpu/cpuN/vmx/)
+ * and the module-wide directory /sys/kernel/vmxon/. Root may write,
+ * everyone may read; no kernel or physical address is shown.
+ */
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/device.h>
+#include <linux/kobject.h>
+#include <linux/kstrtox.h>
+#include <linux/sysfs.h>
+
+#include "vmx_internal.h"
+#include "vmx_percpu.h"
+
+/* --- /sys/devices/system/cpu/cpuN/vmx/ --------------------------------- */
+
+static struct vmx_percpu *dev_state(struct device *dev)
+{
+	return vmx_state_of(dev->id);
+}
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  vmx_percpu_is_enabled(dev_state(dev)) ? "on" : "off");
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t reason_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  vmx_reason_token(READ_ONCE(dev_state(dev)->reason)));
+}
+static DEVICE_ATTR_RO(reason);
+
+static ssize_t vmcs_revision_id_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "0x%x\n",
+			  READ_ONCE(dev_state(dev)->vmcs_revision_id));
+}
+static DEVICE_ATTR_RO(vmcs_revision_id);
+
+static ssize_t feature_control_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "0x%llx\n",
+			  READ_ONCE(dev_state(dev)->regs.feature_control));
+}
+static DEVICE_ATTR_RO(feature_control);
+
+static struct attribute *vmx_cpu_attrs[] = {
+	&dev_attr_state.attr,
+	&dev_attr_reason.attr,
+	&dev_attr_vmcs_revision_id.attr,
+	&dev_attr_feature_control.attr,
+	NULL
+};
+
+static const struct attribute_group vmx_cpu_group = {
+	.name = "vmx",
+	.attrs = vmx_cpu_attrs,
+};
+
+/* CPUs whose device carries the group. */
+static struct cpumask vmx_sysfs_cpus;
+
+/* --- /sys/kernel/vmxon/ ---------------------------------------------------- */
+
+static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", vmxon_is_enabled());
+}
+
+static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	bool on;
+	int err;
+
+	err = kstrtobool(buf, &on);
+	if (err)
+		return err;
+	err = vmxon_set_enabled(on);
+	return err ? err : count;
+}
+
+static struct kobj_attribute enabled_attr = __ATTR_RW_MODE(enabled, 0644);
+
+static ssize_t show_cpus(char *buf, bool failed)
+{
+	cpumask_var_t mask;
+	unsigned int cpu;
+	ssize_t len;
+
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		const struct vmx_percpu *st = vmx_state_of(cpu);
+
+		if (failed ? READ_ONCE(st->reason) != VMX_REASON_OK :
+			     vmx_percpu_is_enabled(st))
+			cpumask_set_cpu(cpu, mask);
+	}
+	len = sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(mask));
+	free_cpumask_var(mask);
+	return len;
+}
+
+static ssize_t cpus_on_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return show_cpus(buf, false);
+}
+
+static struct kobj_attribute cpus_on_attr = __ATTR_RO(cpus_on);
+
+static ssize_t cpus_failed_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return show_cpus(buf, true);
+}
+
+static struct kobj_attribute cpus_failed_attr = __ATTR_RO(cpus_failed);
+
+static ssize_t global_revision_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "0x%x\n", vmxon_vmcs_revision_id());
+}
+
+static struct kobj_attribute global_revision_attr =
+	__ATTR(vmcs_revision_id, 0444, global_revision_show, NULL);
+
+static struct attribute *vmx_global_attrs[] = {
+	&enabled_attr.attr,
+	&cpus_on_attr.attr,
+	&cpus_failed_attr.attr,
+	&global_revision_attr.attr,
+	NULL
+};
+
+static const struct attribute_group vmx_global_group = {
+	.attrs = vmx_global_attrs,
+};
+
+static struct kobject *vmx_kobj;
+
+/* --- setup ------------------------------------------------------------------ */
+
+static void vmx_sysfs_remove_cpus(void)
+{
+	unsigned int cpu;
+
+	for_each_cpu(cpu, &vmx_sysfs_cpus) {
+		struct device *dev = get_cpu_device(cpu);
+
+		if (dev)
+			sysfs_remove_group(&dev->kobj, &vmx_cpu_group);
+	}
+	cpumask_clear(&vmx_sysfs_cpus);
+}
+
+/**
+ * vmx_sysfs_init() - create the per-CPU groups and /sys/kernel/vmxon
+ *
+ * Context: Process context; takes the CPU hotplug lock.
+ * Return: 0 or a negative errno, with nothing left behind.
+ */
+int vmx_sysfs_init(void)
+{
+	unsigned int cpu;
+	int err = 0;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct device *dev = get_cpu_device(cpu);
+
+		err = dev ? sysfs_create_group(&dev->kobj, &vmx_cpu_group) :
+			    -ENODEV;
+		if (err)
+			break;
+		cpumask_set_cpu(cpu, &vmx_sysfs_cpus);
+	}
+	cpus_read_unlock();
+	if (err)
+		goto err_cpus;
+
+	vmx_kobj = kobject_create_and_add("vmxon", kernel_kobj);
+	if (!vmx_kobj) {
+		err = -ENOMEM;
+		goto err_cpus;
+	}
+	err = sysfs_create_group(vmx_kobj, &vmx_global_group);
+	if (err)
+		goto err_kobj;
+	return 0;
+
+err_kobj:
+	kobject_put(vmx_kobj);
+err_cpus:
+	vmx_sysfs_remove_cpus();
+	return err;
+}
+
+/**
+ * vmx_sysfs_exit() - remove what vmx_sysfs_init() created
+ *
+ * Context: Process context.
+ */
+void vmx_sysfs_exit(void)
+{
+	kobject_put(vmx_kobj);
+	vmx_sysfs_remove_cpus();
+}
