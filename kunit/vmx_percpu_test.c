@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the per-CPU state object, on a fake CPU behind the
+ * hardware seam: every reason is reachable, in the order of the checks,
+ * and every failure leaves the CPU as it was.
+ */
+#include <kunit/test.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/string.h>
+
+#include "../vmx_internal.h"
+
+#define BOCHS_BASIC	0x00d810000000002bULL
+#define CR0_FIXED0	0x80000021ULL
+#define CR0_FIXED1	0xffffffffULL
+#define CR4_FIXED0	0x2000ULL
+#define CR4_FIXED1	0x3727ffULL
+#define HOST_CR0	0x80050033ULL
+#define HOST_CR4	0x3706f0ULL
+
+/* The fake CPU: what it returns, and a count of everything done to it. */
+struct fake_cpu {
+	struct vmx_cpu_regs regs;
+	int fc_write_ret, vmxon_ret, vmxoff_ret;
+	bool vmxe;
+	int fc_writes, cr4_sets, cr4_clears, vmxons, vmxoffs, pt_on, pt_off;
+	u64 fc_written, vmxon_pa;
+};
+
+/* Suites run one case at a time: the seam reaches the fake through this. */
+static struct fake_cpu *fake;
+
+static void fake_read_regs(struct vmx_cpu_regs *regs)
+{
+	*regs = fake->regs;
+}
+
+static int fake_write_feature_control(u64 val)
+{
+	fake->fc_writes++;
+	fake->fc_written = val;
+	return fake->fc_write_ret;
+}
+
+static bool fake_cr4_vmxe(void)
+{
+	return fake->vmxe;
+}
+
+static void fake_cr4_set_vmxe(void)
+{
+	fake->cr4_sets++;
+	fake->vmxe = true;
+}
+
+static void fake_cr4_clear_vmxe(void)
+{
+	fake->cr4_clears++;
+	fake->vmxe = false;
+}
+
+static int fake_vmxon(u64 phys)
+{
+	fake->vmxons++;
+	fake->vmxon_pa = phys;
+	return fake->vmxon_ret;
+}
+
+static int fake_vmxoff(void)
+{
+	fake->vmxoffs++;
+	return fake->vmxoff_ret;
+}
+
+static void fake_pt_handle_vmx(int on)
+{
+	if (on)
+		fake->pt_on++;
+	else
+		fake->pt_off++;
+}
+
+static const struct vmx_hw fake_hw = {
+	.read_regs		= fake_read_regs,
+	.write_feature_control	= fake_write_feature_control,
+	.cr4_vmxe		= fake_cr4_vmxe,
+	.cr4_set_vmxe		= fake_cr4_set_vmxe,
+	.cr4_clear_vmxe		= fake_cr4_clear_vmxe,
+	.vmxon			= fake_vmxon,
+	.vmxoff			= fake_vmxoff,
+	.pt_handle_vmx		= fake_pt_handle_vmx,
+};
+
+/* A CPU ready for VMXON, with a state that has its region. */
+struct fixture {
+	struct fake_cpu cpu;
+	struct vmx_percpu st;
+};
+
+static int percpu_test_init(struct kunit *test)
+{
+	struct fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct vmx_cpu_regs *r;
+
+	if (!f)
+		return -ENOMEM;
+	r = &f->cpu.regs;
+	r->cpuid1_ecx = VMXCAP_CPUID1_ECX_VMX;
+	r->cr0 = HOST_CR0;
+	r->cr4 = HOST_CR4;
+	r->feature_control = 0x5;
+	r->caps.msr[VMX_CAP_BASIC] = BOCHS_BASIC;
+	r->caps.msr[VMX_CAP_CR0_FIXED0] = CR0_FIXED0;
+	r->caps.msr[VMX_CAP_CR0_FIXED1] = CR0_FIXED1;
+	r->caps.msr[VMX_CAP_CR4_FIXED0] = CR4_FIXED0;
+	r->caps.msr[VMX_CAP_CR4_FIXED1] = CR4_FIXED1;
+	r->caps.present = GENMASK(VMX_CAP_COUNT - 1, 0);
+	vmx_percpu_init(&f->st, 0);
+	f->st.vmcs_revision_id = 0x2b;
+	if (vmx_region_alloc(&f->st))
+		return -ENOMEM;
+	fake = &f->cpu;
+	test->priv = f;
+	return 0;
+}
+
+static void percpu_test_exit(struct kunit *test)
+{
+	struct fixture *f = test->priv;
+
+	f->st.enabled = false;
+	vmx_region_free(&f->st);
+	fake = NULL;
+}
+
+/* --- enable: every reason, in the order of the checks --------------------- */
+
+struct enable_case {
+	const char *desc;
+	void (*setup)(struct fixture *f);
+	int err;
+	enum vmx_reason reason;
+	bool vmxon;		/* VMXON was attempted */
+	bool vmxe_after;	/* CR4.VMXE set afterwards */
+};
+
+static void ready(struct fixture *f)
+{
+}
+
+static void no_cpuid(struct fixture *f)
+{
+	f->cpu.regs.cpuid1_ecx = 0;
+}
+
+static void busy(struct fixture *f)
+{
+	f->cpu.regs.cr4 |= VMXCAP_CR4_VMXE;
+	f->cpu.vmxe = true;
+}
+
+static void locked_off(struct fixture *f)
+{
+	f->cpu.regs.feature_control = 1;
+}
+
+static void unlocked(struct fixture *f)
+{
+	f->cpu.regs.feature_control = 0;
+}
+
+static void unlocked_write_faults(struct fixture *f)
+{
+	f->cpu.regs.feature_control = 0;
+	f->cpu.fc_write_ret = -EIO;
+}
+
+static void cr0_bad(struct fixture *f)
+{
+	f->cpu.regs.cr0 &= ~BIT(5);
+}
+
+static void cr4_bad(struct fixture *f)
+{
+	f->cpu.regs.cr4 |= BIT(12);
+}
+
+static void too_large(struct fixture *f)
+{
+	f->cpu.regs.caps.msr[VMX_CAP_BASIC] |= GENMASK_ULL(44, 32);
+}
+
+static void not_wb(struct fixture *f)
+{
+	f->cpu.regs.caps.msr[VMX_CAP_BASIC] &= ~GENMASK_ULL(53, 50);
+}
+
+static void no_region(struct fixture *f)
+{
+	vmx_region_free(&f->st);
+}
+
+static void vmxon_faults(struct fixture *f)
+{
+	f->cpu.vmxon_ret = -EFAULT;
+}
+
+static void vmfail_invalid(struct fixture *f)
+{
+	f->cpu.vmxon_ret = -EIO;
+}
+
+static void vmfail_valid(struct fixture *f)
+{
+	f->cpu.vmxon_ret = -EBUSY;
+}
+
+static const struct enable_case enable_cases[] = {
+	{ "ready", ready, 0, VMX_REASON_OK, true, true },
+	{ "no cpuid bit", no_cpuid, -EOPNOTSUPP, VMX_REASON_NO_VMX },
+	{ "busy: VMXE already set", busy, -EBUSY, VMX_REASON_BUSY, false,
+	  true },
+	{ "feature control locked off", locked_off, -EOPNOTSUPP,
+	  VMX_REASON_DISABLED_BY_FIRMWARE },
+	{ "feature control unlocked", unlocked, 0, VMX_REASON_OK, true, true },
+	{ "feature control write faults", unlocked_write_faults, -EIO,
+	  VMX_REASON_FEATURE_CONTROL_WRITE_FAILED },
+	{ "cr0 fixed bits", cr0_bad, -EIO, VMX_REASON_CR0_FIXED_BITS },
+	{ "cr4 fixed bits", cr4_bad, -EIO, VMX_REASON_CR4_FIXED_BITS },
+	{ "vmcs too large", too_large, -EOPNOTSUPP,
+	  VMX_REASON_VMCS_TOO_LARGE },
+	{ "memory type not WB", not_wb, -EOPNOTSUPP,
+	  VMX_REASON_MEMTYPE_NOT_WB },
+	{ "no region", no_region, -ENOMEM, VMX_REASON_NO_MEMORY },
+	{ "vmxon faults", vmxon_faults, -EIO, VMX_REASON_VMXON_FAULT, true },
+	{ "vmxon VMfailInvalid", vmfail_invalid, -EIO,
+	  VMX_REASON_VMXON_FAILED, true },
+	{ "vmxon VMfailValid: someone else's VMX", vmfail_valid, -EBUSY,
+	  VMX_REASON_BUSY, true, true },
+};
+
+static void enable_case_desc(const struct enable_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(enable, enable_cases, enable_case_desc);
+
+static void enable_test(struct kunit *test)
+{
+	const struct enable_case *c = test->param_value;
+	struct fixture *f = test->priv;
+	struct fake_cpu *cpu = &f->cpu;
+	bool was_vmxe;
+
+	c->setup(f);
+	was_vmxe = cpu->vmxe;
+	KUNIT_EXPECT_EQ(test, vmx_percpu_hardware_enable(&f->st, &fake_hw),
+			c->err);
+	KUNIT_EXPECT_EQ(test, f->st.reason, c->reason);
+	KUNIT_EXPECT_EQ(test, vmx_percpu_is_enabled(&f->st), !c->err);
+	KUNIT_EXPECT_EQ(test, cpu->vmxons, c->vmxon ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, cpu->vmxe, c->vmxe_after);
+	KUNIT_EXPECT_EQ(test, cpu->vmxoffs, 0);
+	if (!c->vmxon) {
+		/* Refused before VMXON: nothing was touched. */
+		KUNIT_EXPECT_EQ(test, cpu->cr4_sets + cpu->cr4_clears, 0);
+		KUNIT_EXPECT_EQ(test, cpu->pt_on, 0);
+		KUNIT_EXPECT_EQ(test, cpu->vmxe, was_vmxe);
+	} else {
+		KUNIT_EXPECT_EQ(test, cpu->vmxon_pa, page_to_phys(f->st.region));
+		KUNIT_EXPECT_EQ(test, cpu->pt_on, 1);
+		KUNIT_EXPECT_EQ(test, cpu->pt_off, c->err ? 1 : 0);
+	}
+	if (c->setup == unlocked)
+		KUNIT_EXPECT_EQ(test, cpu->fc_written, 0x5);
+	else if (c->setup != unlocked_write_faults)
+		KUNIT_EXPECT_EQ(test, cpu->fc_writes, 0);
+}
+
+static void enable_twice_test(struct kunit *test)
+{
+	struct fixture *f = test->priv;
+
+	KUNIT_ASSERT_EQ(test, vmx_percpu_hardware_enable(&f->st, &fake_hw), 0);
+	KUNIT_EXPECT_EQ(test, vmx_percpu_hardware_enable(&f->st, &fake_hw), 0);
+	KUNIT_EXPECT_EQ(test, f->cpu.vmxons, 1);
+}
+
+/* --- disable ------------------------------------------------------------- */
+
+static void disable_not_enabled_test(struct kunit *test)
+{
+	struct fixture *f = test->priv;
+
+	f->cpu.vmxe = true;	/* someone else's VMX: not ours to turn off */
+	KUNIT_EXPECT_EQ(test, vmx_percpu_hardware_disable(&f->st, &fake_hw),
+			-EIO);
+	KUNIT_EXPECT_EQ(test, f->cpu.vmxoffs, 0);
+	KUNIT_EXPECT_EQ(test, f->cpu.cr4_clears, 0);
+	KUNIT_EXPECT_TRUE(test, f->cpu.vmxe);
+}
+
+struct disable_case {
+	const char *desc;
+	int vmxoff_ret;
+	int err;
+	enum vmx_reason reason;
+	bool still_enabled;
+};
+
+static const struct disable_case disable_cases[] = {
+	{ "vmxoff", 0, 0, VMX_REASON_OK, false },
+	{ "vmxoff faults: was not in VMX operation", -EFAULT, -EIO,
+	  VMX_REASON_VMXOFF_FAILED, false },
+	{ "vmxoff VMfail: still in VMX operation", -EIO, -EIO,
+	  VMX_REASON_VMXOFF_FAILED, true },
+};
+
+static void disable_case_desc(const struct disable_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(disable, disable_cases, disable_case_desc);
+
+static void disable_test(struct kunit *test)
+{
+	const struct disable_case *c = test->param_value;
+	struct fixture *f = test->priv;
+
+	KUNIT_ASSERT_EQ(test, vmx_percpu_hardware_enable(&f->st, &fake_hw), 0);
+	f->cpu.vmxoff_ret = c->vmxoff_ret;
+	KUNIT_EXPECT_EQ(test, vmx_percpu_hardware_disable(&f->st, &fake_hw),
+			c->err);
+	KUNIT_EXPECT_EQ(test, f->st.reason, c->reason);
+	KUNIT_EXPECT_EQ(test, vmx_percpu_is_enabled(&f->st), c->still_enabled);
+	/* VMXE may only go while the CPU is out of VMX operation. */
+	KUNIT_EXPECT_EQ(test, f->cpu.vmxe, c->still_enabled);
+	KUNIT_EXPECT_EQ(test, f->cpu.pt_off, c->still_enabled ? 0 : 1);
+	/* The region stays while the CPU may still use it. */
+	vmx_region_free(&f->st);
+	KUNIT_EXPECT_EQ(test, !!f->st.region, c->still_enabled);
+}
+
+/* --- the region ---------------------------------------------------------- */
+
+static void region_test(struct kunit *test)
+{
+	struct fixture *f = test->priv;
+	struct vmx_percpu st;
+	u32 *words;
+	int i;
+
+	vmx_percpu_init(&st, 0);
+	st.vmcs_revision_id = 0xffffffff;
+	KUNIT_ASSERT_EQ(test, vmx_region_alloc(&st), 0);
+	words = page_address(st.region);
+	KUNIT_EXPECT_EQ(test, words[0], 0x7fffffffU);
+	for (i = 1; i < PAGE_SIZE / sizeof(u32); i++)
+		if (words[i])
+			KUNIT_FAIL(test, "word %d is 0x%x, not zero", i, words[i]);
+	vmx_region_free(&st);
+	KUNIT_EXPECT_NULL(test, st.region);
+	KUNIT_EXPECT_EQ(test, *(u32 *)page_address(f->st.region), 0x2bU);
+}
+
+static struct kunit_case vmx_percpu_cases[] = {
+	KUNIT_CASE_PARAM(enable_test, enable_gen_params),
+	KUNIT_CASE(enable_twice_test),
+	KUNIT_CASE(disable_not_enabled_test),
+	KUNIT_CASE_PARAM(disable_test, disable_gen_params),
+	KUNIT_CASE(region_test),
+	{}
+};
+
+static struct kunit_suite vmx_percpu_suite = {
+	.name = "vmx_percpu",
+	.init = percpu_test_init,
+	.exit = percpu_test_exit,
+	.test_cases = vmx_percpu_cases,
+};
+
+kunit_test_suite(vmx_percpu_suite);
