@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Users:       make [KDIR=...]   build vmxon.ko against a kernel tree
+# Everyone:    make demo         vmxon in an emulated machine with VMX
 # Developers:  make test         everything, in emulators (see README.md)
 #              make check        W=1, sparse, checkpatch, kernel-doc
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -20,4 +21,7 @@ test:
 check:
 	scripts/check.sh
 
-.PHONY: all modules clean test check
+demo:
+	scripts/demo.sh
+
+.PHONY: all modules clean test check demo

@@ -18,6 +18,7 @@ cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 755 "$VMXON_TOP/scripts/guest/init" "$root/init"
 cp "$VMXON_TOP/scripts/guest/lib.sh" "$root/lib/guest.sh"
+install -m 755 "$VMXON_TOP/scripts/vmx-status" "$root/bin/vmx-status"
 for s in "$VMXON_TOP"/scripts/guest/*.sh; do
 	[ "$(basename "$s")" = lib.sh ] || cp "$s" "$root/scenarios/"
 done

@@ -16,7 +16,9 @@ set -uo pipefail
 
 TARGETS=${TARGETS:-qemu bochs qemu-kvm}
 if [ -z "${SCENARIOS:-}" ]; then
-	SCENARIOS=$(cd "$VMXON_TOP/scripts/guest" && ls ./*.sh | sed 's|^\./||; s|\.sh$||' | grep -vx lib)
+	# The scenarios that report KTAP: those with a "# suites:" line.
+	SCENARIOS=$(cd "$VMXON_TOP/scripts/guest" && grep -l '^# suites: ' ./*.sh |
+		sed 's|^\./||; s|\.sh$||')
 fi
 out=$VMXON_OUT/test
 rm -rf "$out"
@@ -27,16 +29,6 @@ ktree=$("$VMXON_TOP/scripts/kernel.sh" 6.1) || die "no test kernel"
 kunit_py=$ktree/source/tools/testing/kunit/kunit.py
 
 # --- host: the module builds, reported as a KTAP suite of their own ------
-
-# build_module KDIR DIR: build our tree against KDIR in DIR with W=1;
-# fails on an error or on any warning.
-build_module() {
-	rm -rf "$2"
-	mkdir -p "$2"
-	cp -r "$VMXON_TOP"/Kbuild "$VMXON_TOP"/*.[ch] "$VMXON_TOP"/kunit "$2/"
-	make -C "$1" M="$2" W=1 modules >"$2/build.log" 2>&1 &&
-		! grep -q "warning:" "$2/build.log"
-}
 
 headers=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1)
 log "building the modules against the test kernel and ${headers:-no Debian headers}"

@@ -43,6 +43,8 @@ if has_vmx "$(echo "$cpus" | head -1)"; then
 	ktap_expect cpus_on_all "$(cat $sys/cpus_on)" "$all"
 	ktap_expect cpus_failed_none "$(cat $sys/cpus_failed)" ""
 	ktap_run sysfs_matches_msrs sysfs_matches_msrs
+	vmx-status >/dev/null
+	ktap_expect vmx_status_all_on_exit_0 $? 0
 	ktap_expect global_revision "$(cat $sys/vmcs_revision_id)" \
 		"$(cat /sys/devices/system/cpu/cpu0/vmx/vmcs_revision_id)"
 	ktap_run write_enabled_0 sh -c "echo 0 > $sys/enabled"
@@ -58,7 +60,11 @@ if has_vmx "$(echo "$cpus" | head -1)"; then
 	ktap_run insmod_check_only insmod /lib/modules/vmxon.ko enable=0
 	ktap_run check_only_every_cpu_off_ok every_cpu off ok
 	ktap_expect check_only_enabled_reads_0 "$(cat $sys/enabled)" 0
+	vmx-status >/dev/null
+	ktap_expect vmx_status_some_off_exit_1 $? 1
 	ktap_run rmmod_check_only rmmod vmxon
+	vmx-status >/dev/null
+	ktap_expect vmx_status_not_loaded_exit_2 $? 2
 else
 	out=$(insmod /lib/modules/vmxon.ko 2>&1)
 	ktap_expect insmod_fails_eopnotsupp \
