@@ -42,11 +42,6 @@ static int hw_write_feature_control(u64 val)
 	return wrmsrl_safe(MSR_IA32_FEAT_CTL, val) ? -EIO : 0;
 }
 
-static bool hw_cr4_vmxe(void)
-{
-	return __read_cr4() & X86_CR4_VMXE;
-}
-
 static void hw_cr4_set_vmxe(void)
 {
 	cr4_set_bits(X86_CR4_VMXE);
@@ -91,7 +86,6 @@ fault:
 const struct vmx_hw vmx_hw_real = {
 	.read_regs		= hw_read_regs,
 	.write_feature_control	= hw_write_feature_control,
-	.cr4_vmxe		= hw_cr4_vmxe,
 	.cr4_set_vmxe		= hw_cr4_set_vmxe,
 	.cr4_clear_vmxe		= hw_cr4_clear_vmxe,
 	.vmxon			= hw_vmxon,

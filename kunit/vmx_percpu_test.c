@@ -44,11 +44,6 @@ static int fake_write_feature_control(u64 val)
 	return fake->fc_write_ret;
 }
 
-static bool fake_cr4_vmxe(void)
-{
-	return fake->vmxe;
-}
-
 static void fake_cr4_set_vmxe(void)
 {
 	fake->cr4_sets++;
@@ -85,7 +80,6 @@ static void fake_pt_handle_vmx(int on)
 static const struct vmx_hw fake_hw = {
 	.read_regs		= fake_read_regs,
 	.write_feature_control	= fake_write_feature_control,
-	.cr4_vmxe		= fake_cr4_vmxe,
 	.cr4_set_vmxe		= fake_cr4_set_vmxe,
 	.cr4_clear_vmxe		= fake_cr4_clear_vmxe,
 	.vmxon			= fake_vmxon,

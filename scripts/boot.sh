@@ -102,7 +102,7 @@ while :; do
 	now=$(($(date +%s) - start))
 	[ "$now" -ge "$timeout" ] && break
 	if [ $((now - last)) -ge 30 ]; then
-		log "  $target: guest running (${now}s, $(wc -l <"$serial") console lines)"
+		log "  ${LABEL:-$target}: guest running (${now}s, $(wc -l <"$serial") console lines)"
 		last=$now
 	fi
 	sleep 1

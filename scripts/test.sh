@@ -8,13 +8,13 @@
 # Environment:
 #   TARGETS    targets to run, each EMULATOR[:CPUS] with EMULATOR one of
 #              qemu, qemu-kvm, bochs, bochs-MODEL (`bochs --help cpu`);
-#              default: qemu bochs qemu-kvm (4, 2 and 4 CPUs)
+#              default: qemu bochs bochs:4 qemu-kvm
 #   GUEST_TIMEOUT  seconds, overrides each boot's hard timeout
 #   SCENARIOS  guest scenarios from scripts/guest/ (default: all)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TARGETS=${TARGETS:-qemu bochs qemu-kvm}
+TARGETS=${TARGETS:-qemu bochs bochs:4 qemu-kvm}
 if [ -z "${SCENARIOS:-}" ]; then
 	# The scenarios that report KTAP: those with a "# suites:" line.
 	SCENARIOS=$(cd "$VMXON_TOP/scripts/guest" && grep -l '^# suites: ' ./*.sh |
@@ -89,7 +89,7 @@ for spec in $TARGETS; do
 	tmo=${GUEST_TIMEOUT:-$tmo}
 	dir=$out/${spec/:/-}
 	log "booting $spec ($cpus CPUs; log: $dir/serial.log)"
-	CPUS=$cpus TIMEOUT=$tmo "$VMXON_TOP/scripts/boot.sh" "$t" \
+	LABEL=$spec CPUS=$cpus TIMEOUT=$tmo "$VMXON_TOP/scripts/boot.sh" "$t" \
 		"$ktree/arch/x86/boot/bzImage" "$out/initrd.gz" "$dir" \
 		"vmxon_target=$spec vmxon_scenarios=$(echo $SCENARIOS | tr ' ' ,) $extra" &
 	started+=("$spec")
