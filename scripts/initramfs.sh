@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Pack the guest: static busybox, /init, the KTAP helpers, the scenarios
-# and the modules (ours and the test kernel's KVM modules).
+# Pack the guest: static busybox, /init, the scenario helpers and
+# scenarios, vmx-status, the guest's static helper programs, and the
+# modules (ours and the test kernel's KVM modules).
 #
 #   scripts/initramfs.sh OUT.gz KERNEL_TREE MODULE...
 set -euo pipefail
@@ -19,11 +20,13 @@ ln -s busybox "$root/bin/sh"
 install -m 755 "$VMXON_TOP/scripts/guest/init" "$root/init"
 cp "$VMXON_TOP/scripts/guest/lib.sh" "$root/lib/guest.sh"
 install -m 755 "$VMXON_TOP/scripts/vmx-status" "$root/bin/vmx-status"
+# Guest helper programs, static: the guest has no libc.
+for c in "$VMXON_TOP"/scripts/guest/*.c; do
+	gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/$(basename "$c" .c)" "$c"
+done
 for s in "$VMXON_TOP"/scripts/guest/*.sh; do
 	[ "$(basename "$s")" = lib.sh ] || cp "$s" "$root/scenarios/"
 done
 cp "$@" "$root/lib/modules/"
-for m in "$ktree"/arch/x86/kvm/kvm.ko "$ktree"/arch/x86/kvm/kvm-intel.ko; do
-	[ -f "$m" ] && cp "$m" "$root/lib/modules/"
-done
+find "$ktree/arch/x86/kvm" "$ktree/virt" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the client API (vmx_percpu.h), used as a client module
+ * would, right and wrong: misuse must return an error, never crash.
+ */
+#include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/irqflags.h>
+#include <linux/module.h>
+#include <linux/smp.h>
+
+#include "../vmx_percpu.h"
+
+static bool any_cpu_enabled(void)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu)
+		if (vmxon_cpu_is_enabled(cpu))
+			return true;
+	return false;
+}
+
+static void put_without_get_test(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, vmxon_put(), -EINVAL);
+}
+
+static void get_put_test(struct kunit *test)
+{
+	if (!any_cpu_enabled()) {
+		KUNIT_EXPECT_EQ(test, vmxon_get(), -ENODEV);
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, vmxon_get(), 0);
+	KUNIT_EXPECT_EQ(test, vmxon_get(), 0);
+	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
+	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
+	KUNIT_EXPECT_EQ(test, vmxon_put(), -EINVAL);
+}
+
+static void cpu_out_of_range_test(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, vmxon_cpu_is_enabled(nr_cpu_ids));
+	KUNIT_EXPECT_FALSE(test, vmxon_cpu_is_enabled(UINT_MAX));
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_reason(nr_cpu_ids), VMX_REASON_COUNT);
+}
+
+static void per_cpu_ops_need_irqs_off_test(struct kunit *test)
+{
+	unsigned int cpu = get_cpu();
+
+	/* Preemption off but interrupts on: the wrong context. */
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_enable(cpu), -EPERM);
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_disable(cpu), -EPERM);
+	put_cpu();
+}
+
+static void per_cpu_ops_wrong_cpu_test(struct kunit *test)
+{
+	unsigned long flags;
+	unsigned int cpu;
+
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_enable(cpu + 1), -EPERM);
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_disable(cpu + 1), -EPERM);
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_enable(UINT_MAX), -EPERM);
+	local_irq_restore(flags);
+}
+
+/* Disable and enable this CPU through the API, as a client would. */
+static void per_cpu_disable_enable_test(struct kunit *test)
+{
+	unsigned long flags;
+	unsigned int cpu;
+	int off, on;
+
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	if (!vmxon_cpu_is_enabled(cpu)) {
+		off = vmxon_cpu_disable(cpu);
+		local_irq_restore(flags);
+		/* Not ours: never a VMXOFF, always -EIO. */
+		KUNIT_EXPECT_EQ(test, off, -EIO);
+		return;
+	}
+	off = vmxon_cpu_disable(cpu);
+	on = vmxon_cpu_enable(cpu);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, off, 0);
+	KUNIT_EXPECT_EQ(test, on, 0);
+	KUNIT_EXPECT_TRUE(test, vmxon_cpu_is_enabled(cpu));
+}
+
+static struct kunit_case vmx_api_cases[] = {
+	KUNIT_CASE(put_without_get_test),
+	KUNIT_CASE(get_put_test),
+	KUNIT_CASE(cpu_out_of_range_test),
+	KUNIT_CASE(per_cpu_ops_need_irqs_off_test),
+	KUNIT_CASE(per_cpu_ops_wrong_cpu_test),
+	KUNIT_CASE(per_cpu_disable_enable_test),
+	{}
+};
+
+static struct kunit_suite vmx_api_suite = {
+	.name = "vmx_api",
+	.test_cases = vmx_api_cases,
+};
+
+kunit_test_suite(vmx_api_suite);
