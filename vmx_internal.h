@@ -43,6 +43,22 @@ int vmx_percpu_hardware_enable(struct vmx_percpu *st, const struct vmx_hw *hw);
 int vmx_percpu_hardware_disable(struct vmx_percpu *st,
 				const struct vmx_hw *hw);
 
+/**
+ * struct vmx_fleet - the CPUs that are enabled and disabled together
+ * @hw: their hardware
+ * @state: a CPU's state
+ *
+ * The module has one, over the real hardware; KUnit makes fakes.
+ */
+struct vmx_fleet {
+	const struct vmx_hw *hw;
+	struct vmx_percpu *(*state)(unsigned int cpu);
+};
+
+int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking);
+int vmx_fleet_enable(const struct vmx_fleet *f);
+int vmx_fleet_disable(const struct vmx_fleet *f);
+
 int vmx_region_alloc(struct vmx_percpu *st);
 void vmx_region_free(struct vmx_percpu *st);
 

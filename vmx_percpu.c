@@ -179,7 +179,7 @@ static DEFINE_PER_CPU(struct vmx_percpu, vmx_state);
 
 /* Serialises enabling, disabling and the client references. */
 static DEFINE_MUTEX(vmx_lock);
-/* Every online CPU is in VMX operation, by vmx_enable_all(). */
+/* Every online CPU is in VMX operation, by vmx_fleet_enable(). */
 static bool vmx_enabled;
 static unsigned int vmx_users;
 
@@ -217,35 +217,47 @@ static void vmx_report(const struct vmx_percpu *st, bool failed)
 			vmx_reason_token(st->reason), values);
 }
 
-static void vmx_check_ipi(void *unused)
+static void vmx_check_ipi(void *fleet)
 {
-	vmx_percpu_check(this_cpu_ptr(&vmx_state), &vmx_hw_real);
+	const struct vmx_fleet *f = fleet;
+
+	vmx_percpu_check(f->state(smp_processor_id()), f->hw);
 }
 
-static void vmx_enable_ipi(void *unused)
+static void vmx_enable_ipi(void *fleet)
 {
-	vmx_percpu_hardware_enable(this_cpu_ptr(&vmx_state), &vmx_hw_real);
+	const struct vmx_fleet *f = fleet;
+
+	vmx_percpu_hardware_enable(f->state(smp_processor_id()), f->hw);
 }
 
-static void vmx_disable_ipi(void *unused)
+static void vmx_disable_ipi(void *fleet)
 {
-	vmx_percpu_hardware_disable(this_cpu_ptr(&vmx_state), &vmx_hw_real);
+	const struct vmx_fleet *f = fleet;
+
+	vmx_percpu_hardware_disable(f->state(smp_processor_id()), f->hw);
 }
 
-/*
- * Check every online CPU, then compare each with the first: all CPUs must
- * offer the same VMX capabilities. Report the failures as errors, or, when
- * only checking, every CPU as information. Return the first failure's errno.
+/**
+ * vmx_fleet_check() - check every online CPU, and that they all agree
+ * @f: the CPUs' states and hardware
+ * @only_checking: report every CPU as information, not the failures as
+ *	errors
+ *
+ * Each CPU's VMX capability MSRs must equal the first ready CPU's.
+ *
+ * Context: Process context, CPU hotplug lock held.
+ * Return: 0, or the first failing CPU's errno.
  */
-static int vmx_check_all(bool only_checking)
+int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking)
 {
 	const struct vmx_percpu *ref = NULL;
 	unsigned int cpu;
 	int err = 0;
 
-	on_each_cpu(vmx_check_ipi, NULL, 1);
+	on_each_cpu(vmx_check_ipi, (void *)f, 1);
 	for_each_online_cpu(cpu) {
-		struct vmx_percpu *st = per_cpu_ptr(&vmx_state, cpu);
+		struct vmx_percpu *st = f->state(cpu);
 
 		if (st->reason == VMX_REASON_OK) {
 			if (!ref)
@@ -262,67 +274,75 @@ static int vmx_check_all(bool only_checking)
 	}
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_check);
 
-static void vmx_free_regions(void)
+static void vmx_fleet_free_regions(const struct vmx_fleet *f)
 {
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		vmx_region_free(per_cpu_ptr(&vmx_state, cpu));
+		vmx_region_free(f->state(cpu));
 }
 
-/*
- * Turn VMX off where this module turned it on; free what it can.
- * Called with vmx_lock and the CPU hotplug lock held.
+/**
+ * vmx_fleet_disable() - VMXOFF wherever this module did VMXON
+ * @f: the CPUs' states and hardware
+ *
+ * Frees every region but those of CPUs still in VMX operation.
+ *
+ * Context: Process context, CPU hotplug lock held.
+ * Return: 0, or -EIO when a CPU stays in VMX operation.
  */
-static int vmx_disable_all(void)
+int vmx_fleet_disable(const struct vmx_fleet *f)
 {
 	unsigned int cpu;
 	int err = 0;
 
-	lockdep_assert_held(&vmx_lock);
-	on_each_cpu(vmx_disable_ipi, NULL, 1);
+	on_each_cpu(vmx_disable_ipi, (void *)f, 1);
 	for_each_possible_cpu(cpu) {
-		struct vmx_percpu *st = per_cpu_ptr(&vmx_state, cpu);
+		struct vmx_percpu *st = f->state(cpu);
 
 		if (st->enabled) {
 			vmx_report(st, true);
 			err = -EIO;
 		}
 	}
-	vmx_free_regions();
-	vmx_enabled = false;
+	vmx_fleet_free_regions(f);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_disable);
 
-/*
- * All or nothing: check every online CPU, allocate, then VMXON on each.
- * Called with vmx_lock and the CPU hotplug lock held.
+/**
+ * vmx_fleet_enable() - every online CPU into VMX operation, or none
+ * @f: the CPUs' states and hardware
+ *
+ * Checks every CPU, allocates every region, then VMXON on each CPU; if one
+ * fails, the others are turned off again and every region is freed.
+ *
+ * Context: Process context, CPU hotplug lock held.
+ * Return: 0, or the first failing CPU's errno.
  */
-static int vmx_enable_all(void)
+int vmx_fleet_enable(const struct vmx_fleet *f)
 {
 	unsigned int cpu;
 	int err;
 
-	lockdep_assert_held(&vmx_lock);
-	if (vmx_enabled)
-		return 0;
-	err = vmx_check_all(false);
+	err = vmx_fleet_check(f, false);
 	if (err)
 		return err;
 	for_each_online_cpu(cpu) {
-		struct vmx_percpu *st = per_cpu_ptr(&vmx_state, cpu);
+		struct vmx_percpu *st = f->state(cpu);
 
 		if (vmx_region_alloc(st)) {
 			st->reason = VMX_REASON_NO_MEMORY;
 			vmx_report(st, true);
-			vmx_free_regions();
+			vmx_fleet_free_regions(f);
 			return -ENOMEM;
 		}
 	}
-	on_each_cpu(vmx_enable_ipi, NULL, 1);
+	on_each_cpu(vmx_enable_ipi, (void *)f, 1);
 	for_each_online_cpu(cpu) {
-		struct vmx_percpu *st = per_cpu_ptr(&vmx_state, cpu);
+		struct vmx_percpu *st = f->state(cpu);
 
 		if (st->enabled)
 			continue;
@@ -330,13 +350,16 @@ static int vmx_enable_all(void)
 		if (!err)
 			err = vmx_reason_errno(st->reason);
 	}
-	if (err) {
-		vmx_disable_all();
-		return err;
-	}
-	vmx_enabled = true;
-	return 0;
+	if (err)
+		vmx_fleet_disable(f);
+	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_enable);
+
+static const struct vmx_fleet vmx_fleet = {
+	.hw = &vmx_hw_real,
+	.state = vmx_state_of,
+};
 
 /**
  * vmxon_set_enabled() - enable every online CPU, or disable every CPU
@@ -352,12 +375,15 @@ int vmxon_set_enabled(bool on)
 
 	mutex_lock(&vmx_lock);
 	cpus_read_lock();
-	if (on)
-		err = vmx_enable_all();
-	else if (vmx_users)
+	if (on) {
+		err = vmx_enabled ? 0 : vmx_fleet_enable(&vmx_fleet);
+		vmx_enabled = !err;
+	} else if (vmx_users) {
 		err = -EBUSY;
-	else
-		err = vmx_disable_all();
+	} else {
+		err = vmx_fleet_disable(&vmx_fleet);
+		vmx_enabled = false;
+	}
 	cpus_read_unlock();
 	mutex_unlock(&vmx_lock);
 	return err;
@@ -536,7 +562,7 @@ static int __init vmxon_init(void)
 			return err;
 	} else {
 		cpus_read_lock();
-		vmx_check_all(true);
+		vmx_fleet_check(&vmx_fleet, true);
 		cpus_read_unlock();
 	}
 	err = vmx_sysfs_init();

@@ -5,6 +5,7 @@
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/fs.h>
 #include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/smp.h>
@@ -26,6 +27,20 @@ static void put_without_get_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmxon_put(), -EINVAL);
 }
 
+/* Write @val to /sys/kernel/vmxon/enabled, as root would. */
+static ssize_t write_enabled(const char *val)
+{
+	struct file *f = filp_open("/sys/kernel/vmxon/enabled", O_WRONLY, 0);
+	loff_t pos = 0;
+	ssize_t ret;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	ret = kernel_write(f, val, strlen(val), &pos);
+	filp_close(f, NULL);
+	return ret;
+}
+
 static void get_put_test(struct kunit *test)
 {
 	if (!any_cpu_enabled()) {
@@ -34,6 +49,9 @@ static void get_put_test(struct kunit *test)
 	}
 	KUNIT_ASSERT_EQ(test, vmxon_get(), 0);
 	KUNIT_EXPECT_EQ(test, vmxon_get(), 0);
+	/* A client holds VMX: disabling it is refused, nothing changes. */
+	KUNIT_EXPECT_EQ(test, write_enabled("0"), -EBUSY);
+	KUNIT_EXPECT_TRUE(test, vmxon_cpu_is_enabled(raw_smp_processor_id()));
 	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
 	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
 	KUNIT_EXPECT_EQ(test, vmxon_put(), -EINVAL);

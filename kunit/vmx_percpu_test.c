@@ -5,6 +5,7 @@
  * and every failure leaves the CPU as it was.
  */
 #include <kunit/test.h>
+#include <linux/cpu.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -29,52 +30,62 @@ struct fake_cpu {
 	u64 fc_written, vmxon_pa;
 };
 
-/* Suites run one case at a time: the seam reaches the fake through this. */
+/*
+ * Cases run one at a time: the seam reaches the fake through these. The
+ * state tests use one fake CPU; the fleet tests one per real CPU, reached
+ * from the real cross-CPU calls.
+ */
 static struct fake_cpu *fake;
+static struct fake_cpu *fleet_cpus;
+
+static struct fake_cpu *cur(void)
+{
+	return fleet_cpus ? &fleet_cpus[smp_processor_id()] : fake;
+}
 
 static void fake_read_regs(struct vmx_cpu_regs *regs)
 {
-	*regs = fake->regs;
+	*regs = cur()->regs;
 }
 
 static int fake_write_feature_control(u64 val)
 {
-	fake->fc_writes++;
-	fake->fc_written = val;
-	return fake->fc_write_ret;
+	cur()->fc_writes++;
+	cur()->fc_written = val;
+	return cur()->fc_write_ret;
 }
 
 static void fake_cr4_set_vmxe(void)
 {
-	fake->cr4_sets++;
-	fake->vmxe = true;
+	cur()->cr4_sets++;
+	cur()->vmxe = true;
 }
 
 static void fake_cr4_clear_vmxe(void)
 {
-	fake->cr4_clears++;
-	fake->vmxe = false;
+	cur()->cr4_clears++;
+	cur()->vmxe = false;
 }
 
 static int fake_vmxon(u64 phys)
 {
-	fake->vmxons++;
-	fake->vmxon_pa = phys;
-	return fake->vmxon_ret;
+	cur()->vmxons++;
+	cur()->vmxon_pa = phys;
+	return cur()->vmxon_ret;
 }
 
 static int fake_vmxoff(void)
 {
-	fake->vmxoffs++;
-	return fake->vmxoff_ret;
+	cur()->vmxoffs++;
+	return cur()->vmxoff_ret;
 }
 
 static void fake_pt_handle_vmx(int on)
 {
 	if (on)
-		fake->pt_on++;
+		cur()->pt_on++;
 	else
-		fake->pt_off++;
+		cur()->pt_off++;
 }
 
 static const struct vmx_hw fake_hw = {
@@ -93,14 +104,12 @@ struct fixture {
 	struct vmx_percpu st;
 };
 
-static int percpu_test_init(struct kunit *test)
+/* A fake CPU ready for VMXON, as Bochs' Skylake under Linux. */
+static void fake_ready(struct fake_cpu *cpu)
 {
-	struct fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
-	struct vmx_cpu_regs *r;
+	struct vmx_cpu_regs *r = &cpu->regs;
 
-	if (!f)
-		return -ENOMEM;
-	r = &f->cpu.regs;
+	*cpu = (struct fake_cpu){};
 	r->cpuid1_ecx = VMXCAP_CPUID1_ECX_VMX;
 	r->cr0 = HOST_CR0;
 	r->cr4 = HOST_CR4;
@@ -111,6 +120,15 @@ static int percpu_test_init(struct kunit *test)
 	r->caps.msr[VMX_CAP_CR4_FIXED0] = CR4_FIXED0;
 	r->caps.msr[VMX_CAP_CR4_FIXED1] = CR4_FIXED1;
 	r->caps.present = GENMASK(VMX_CAP_COUNT - 1, 0);
+}
+
+static int percpu_test_init(struct kunit *test)
+{
+	struct fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	fake_ready(&f->cpu);
 	vmx_percpu_init(&f->st, 0);
 	f->st.vmcs_revision_id = 0x2b;
 	if (vmx_region_alloc(&f->st))
@@ -377,4 +395,135 @@ static struct kunit_suite vmx_percpu_suite = {
 	.test_cases = vmx_percpu_cases,
 };
 
-kunit_test_suite(vmx_percpu_suite);
+/* --- every CPU: all or nothing ------------------------------------------ */
+
+static struct vmx_percpu *fleet_states;
+
+static struct vmx_percpu *fleet_state(unsigned int cpu)
+{
+	return &fleet_states[cpu];
+}
+
+static const struct vmx_fleet fake_fleet = {
+	.hw = &fake_hw,
+	.state = fleet_state,
+};
+
+static int fleet_test_init(struct kunit *test)
+{
+	unsigned int cpu;
+
+	fleet_states = kunit_kcalloc(test, nr_cpu_ids, sizeof(*fleet_states),
+				     GFP_KERNEL);
+	fleet_cpus = kunit_kcalloc(test, nr_cpu_ids, sizeof(*fleet_cpus),
+				   GFP_KERNEL);
+	if (!fleet_states || !fleet_cpus)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		vmx_percpu_init(&fleet_states[cpu], cpu);
+		fake_ready(&fleet_cpus[cpu]);
+	}
+	return 0;
+}
+
+static void fleet_test_exit(struct kunit *test)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		fleet_states[cpu].enabled = false;
+		vmx_region_free(&fleet_states[cpu]);
+	}
+	fleet_cpus = NULL;
+}
+
+static void fleet_enable_disable_test(struct kunit *test)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_TRUE(test, fleet_states[cpu].enabled);
+		KUNIT_EXPECT_NOT_NULL(test, fleet_states[cpu].region);
+		KUNIT_EXPECT_EQ(test, fleet_cpus[cpu].vmxons, 1);
+	}
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_FALSE(test, fleet_states[cpu].enabled);
+		KUNIT_EXPECT_NULL(test, fleet_states[cpu].region);
+		KUNIT_EXPECT_EQ(test, fleet_cpus[cpu].vmxoffs, 1);
+		KUNIT_EXPECT_FALSE(test, fleet_cpus[cpu].vmxe);
+	}
+	cpus_read_unlock();
+}
+
+/* VMXON fails on CPU k: every other CPU is turned off again, all freed. */
+static void fleet_rollback_test(struct kunit *test)
+{
+	unsigned int k, cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(k) {
+		for_each_possible_cpu(cpu)
+			fake_ready(&fleet_cpus[cpu]);
+		fleet_cpus[k].vmxon_ret = -EFAULT;
+		KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), -EIO);
+		for_each_online_cpu(cpu) {
+			const struct vmx_percpu *st = &fleet_states[cpu];
+			const struct fake_cpu *c = &fleet_cpus[cpu];
+
+			KUNIT_EXPECT_FALSE_MSG(test, st->enabled, "k=%u cpu%u", k, cpu);
+			KUNIT_EXPECT_NULL_MSG(test, st->region, "k=%u cpu%u", k, cpu);
+			KUNIT_EXPECT_FALSE_MSG(test, c->vmxe, "k=%u cpu%u", k, cpu);
+			KUNIT_EXPECT_EQ_MSG(test, c->vmxons, 1, "k=%u cpu%u", k, cpu);
+			KUNIT_EXPECT_EQ_MSG(test, c->vmxoffs, cpu == k ? 0 : 1,
+					    "k=%u cpu%u", k, cpu);
+			KUNIT_EXPECT_EQ_MSG(test, st->reason,
+					    cpu == k ? VMX_REASON_VMXON_FAULT :
+						       VMX_REASON_OK,
+					    "k=%u cpu%u", k, cpu);
+		}
+	}
+	cpus_read_unlock();
+}
+
+/* One CPU reads a different capability: refused before any VMXON. */
+static void fleet_inconsistent_test(struct kunit *test)
+{
+	unsigned int last = 0, cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		last = cpu;
+	if (last == 0) {
+		cpus_read_unlock();
+		kunit_skip(test, "needs two online CPUs");
+	}
+	fleet_cpus[last].regs.caps.msr[VMX_CAP_MISC] ^= 1;
+	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, fleet_states[last].reason,
+			VMX_REASON_INCONSISTENT);
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_EQ(test, fleet_cpus[cpu].vmxons, 0);
+		KUNIT_EXPECT_EQ(test, fleet_cpus[cpu].cr4_sets, 0);
+		KUNIT_EXPECT_NULL(test, fleet_states[cpu].region);
+	}
+	cpus_read_unlock();
+}
+
+static struct kunit_case vmx_fleet_cases[] = {
+	KUNIT_CASE(fleet_enable_disable_test),
+	KUNIT_CASE(fleet_rollback_test),
+	KUNIT_CASE(fleet_inconsistent_test),
+	{}
+};
+
+static struct kunit_suite vmx_fleet_suite = {
+	.name = "vmx_fleet",
+	.init = fleet_test_init,
+	.exit = fleet_test_exit,
+	.test_cases = vmx_fleet_cases,
+};
+
+kunit_test_suites(&vmx_percpu_suite, &vmx_fleet_suite);

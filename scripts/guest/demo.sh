@@ -19,6 +19,8 @@ run insmod /lib/modules/vmxon.ko
 dmesg | grep "vmxon:" | show
 run vmx-status
 run cat /sys/kernel/vmxon/enabled /sys/kernel/vmxon/cpus_on /sys/kernel/vmxon/vmcs_revision_id
+run sh -c "echo 0 > /sys/kernel/vmxon/enabled"
+run vmx-status
 run rmmod vmxon
 run vmx-status
 run insmod /lib/modules/vmxon.ko enable=0
