@@ -6,11 +6,22 @@
 #ifndef _VMX_INTERNAL_H
 #define _VMX_INTERNAL_H
 
+#include <linux/debugfs.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
 
 #include "vmx_caps.h"
+#include "vmx_conftest.h"
 #include "vmx_msr.h"
+
+/* Symbol namespaces are identifiers up to 6.12, strings from 6.13. */
+#ifdef VMX_HAVE_NS_IDENTIFIER
+#define VMXON_NS VMXON
+#define VMX_KUNIT_NS EXPORTED_FOR_KUNIT_TESTING
+#else
+#define VMXON_NS "VMXON"
+#define VMX_KUNIT_NS "EXPORTED_FOR_KUNIT_TESTING"
+#endif
 
 /**
  * struct vmx_percpu - one CPU's VMX state
@@ -43,30 +54,95 @@ int vmx_percpu_hardware_enable(struct vmx_percpu *st, const struct vmx_hw *hw);
 int vmx_percpu_hardware_disable(struct vmx_percpu *st,
 				const struct vmx_hw *hw);
 
+void vmx_percpu_emergency_disable(struct vmx_percpu *st,
+				  const struct vmx_hw *hw);
+
 /**
  * struct vmx_fleet - the CPUs that are enabled and disabled together
  * @hw: their hardware
  * @state: a CPU's state
+ * @ref: the capabilities every CPU must have, from the last fleet check
  *
  * The module has one, over the real hardware; KUnit makes fakes.
  */
 struct vmx_fleet {
 	const struct vmx_hw *hw;
 	struct vmx_percpu *(*state)(unsigned int cpu);
+	struct vmx_caps *ref;
 };
 
 int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking);
 int vmx_fleet_enable(const struct vmx_fleet *f);
 int vmx_fleet_disable(const struct vmx_fleet *f);
+int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
+			 bool enable);
+int vmx_fleet_cpu_offline(const struct vmx_fleet *f, unsigned int cpu);
+int vmx_fleet_cpu_suspend(const struct vmx_fleet *f, unsigned int cpu);
+int vmx_fleet_cpu_resume(const struct vmx_fleet *f, unsigned int cpu);
 
 int vmx_region_alloc(struct vmx_percpu *st);
 void vmx_region_free(struct vmx_percpu *st);
 
+/* vmx_percpu.c: the module's state, under its lock. */
 struct vmx_percpu *vmx_state_of(unsigned int cpu);
 int vmxon_set_enabled(bool on);
 bool vmxon_is_enabled(void);
+void vmxon_init_state(void);
+void vmxon_check_all(void);
+int vmxon_cpu_online(unsigned int cpu);
+int vmxon_cpu_offline(unsigned int cpu);
+void vmxon_stop(void);
+int vmxon_suspend(void);
+void vmxon_resume(void);
+int vmxon_kvm_coming(void);
+void vmxon_kvm_going(void);
+void vmxon_emergency_disable(void);
+struct seq_file;
+int vmxon_stats_show(struct seq_file *m, void *unused);
 
+/* vmx_lifecycle.c */
+bool vmx_kvm_intel_loaded(void);
+
+/* vmx_sysfs.c */
+int vmx_sysfs_cpu_add(unsigned int cpu);
+void vmx_sysfs_cpu_remove(unsigned int cpu);
 int vmx_sysfs_init(void);
 void vmx_sysfs_exit(void);
+
+/* Fault injection points (vmx_fault.c, test builds only). */
+enum vmx_fault_point {
+	VMX_FAULT_REGION,
+	VMX_FAULT_CHECK,
+	VMX_FAULT_VMXON,
+	VMX_FAULT_VMXOFF,
+	VMX_FAULT_SYSFS,
+	VMX_FAULT_ONLINE,
+	VMX_FAULT_RESUME,
+	VMX_FAULT_COUNT
+};
+
+#ifdef VMXON_FAULT_INJECTION
+extern struct vmx_hw vmx_hw_faulty;
+#define VMX_HW (&vmx_hw_faulty)
+bool vmx_should_fail(enum vmx_fault_point point, unsigned int cpu);
+void vmx_fault_resume(unsigned int cpu);
+int vmx_fault_init(struct dentry *dir);
+#else
+#define VMX_HW (&vmx_hw_real)
+static inline bool vmx_should_fail(enum vmx_fault_point point,
+				   unsigned int cpu)
+{
+	return false;
+}
+
+static inline void vmx_fault_resume(unsigned int cpu)
+{
+}
+
+static inline int vmx_fault_init(struct dentry *dir)
+{
+	return 0;
+}
+#endif
 
 #endif /* _VMX_INTERNAL_H */

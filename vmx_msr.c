@@ -8,7 +8,21 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
+#include "vmx_conftest.h"
 #include "vmx_msr.h"
+
+#ifdef VMX_HAVE_EXPORT_SYMBOL_FOR_KVM
+#error "vmxon: this kernel restricts the CR4 helpers to KVM (EXPORT_SYMBOL_FOR_KVM, Linux 6.19 and later), so no other module can keep the CR4 shadow right; vmxon supports Linux 6.1 to 6.18 (Debian 12 and 13)"
+#endif
+
+/* 6.16 renamed the 64-bit MSR accessors. */
+#ifdef VMX_HAVE_RDMSRQ
+#define vmx_rdmsr_safe rdmsrq_safe
+#define vmx_wrmsr_safe wrmsrq_safe
+#else
+#define vmx_rdmsr_safe rdmsrl_safe
+#define vmx_wrmsr_safe wrmsrl_safe
+#endif
 
 /* The pure code keeps its own bit names: make sure they are the kernel's. */
 static_assert(VMXCAP_FC_LOCKED == FEAT_CTL_LOCKED);
@@ -27,10 +41,10 @@ static void hw_read_regs(struct vmx_cpu_regs *regs)
 	regs->cpuid1_ecx = cpuid_ecx(1);
 	regs->cr0 = read_cr0();
 	regs->cr4 = __read_cr4() | cr4_read_shadow();
-	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &regs->feature_control))
+	if (vmx_rdmsr_safe(MSR_IA32_FEAT_CTL, &regs->feature_control))
 		regs->feature_control = 0;
 	for (i = 0; i < VMX_CAP_COUNT; i++) {
-		if (rdmsrl_safe(VMX_CAP_MSR_BASE + i, &regs->caps.msr[i]))
+		if (vmx_rdmsr_safe(VMX_CAP_MSR_BASE + i, &regs->caps.msr[i]))
 			regs->caps.msr[i] = 0;
 		else
 			regs->caps.present |= BIT(i);
@@ -39,7 +53,7 @@ static void hw_read_regs(struct vmx_cpu_regs *regs)
 
 static int hw_write_feature_control(u64 val)
 {
-	return wrmsrl_safe(MSR_IA32_FEAT_CTL, val) ? -EIO : 0;
+	return vmx_wrmsr_safe(MSR_IA32_FEAT_CTL, val) ? -EIO : 0;
 }
 
 static void hw_cr4_set_vmxe(void)

@@ -21,11 +21,15 @@
 #include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/timekeeping.h>
 #include <linux/smp.h>
+#include <asm/reboot.h>
 #include <kunit/visibility.h>
 
 #include "vmx_internal.h"
@@ -173,31 +177,30 @@ int vmx_percpu_hardware_disable(struct vmx_percpu *st,
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_percpu_hardware_disable);
 
-/* --- every CPU ---------------------------------------------------------- */
-
-static DEFINE_PER_CPU(struct vmx_percpu, vmx_state);
-
-/* Serialises enabling, disabling and the client references. */
-static DEFINE_MUTEX(vmx_lock);
-/* Every online CPU is in VMX operation, by vmx_fleet_enable(). */
-static bool vmx_enabled;
-static unsigned int vmx_users;
-
-static bool enable = true;
-module_param(enable, bool, 0444);
-MODULE_PARM_DESC(enable, "Enable VMX on every CPU at load (default Y); N only checks and reports");
-
 /**
- * vmx_state_of() - a CPU's state
- * @cpu: the CPU, below nr_cpu_ids
+ * vmx_percpu_emergency_disable() - VMXOFF on a crash or emergency reboot
+ * @st: the current CPU's state
+ * @hw: the hardware
  *
- * Context: Any context.
- * Return: the state.
+ * For the kernel's emergency callback: takes no lock and frees nothing.
+ * Tries VMXOFF whether or not @st says enabled, since an NMI can land
+ * between a VMXON and the write of @st->enabled; a CPU not in VMX
+ * operation faults harmlessly. CR4.VMXE is cleared unless VMXOFF failed,
+ * which leaves the CPU in VMX operation.
+ *
+ * Context: On @st->cpu, NMI or interrupts disabled.
  */
-struct vmx_percpu *vmx_state_of(unsigned int cpu)
+void vmx_percpu_emergency_disable(struct vmx_percpu *st,
+				  const struct vmx_hw *hw)
 {
-	return per_cpu_ptr(&vmx_state, cpu);
+	if (hw->vmxoff() == -EIO)
+		return;
+	hw->cr4_clear_vmxe();
+	WRITE_ONCE(st->enabled, false);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_percpu_emergency_disable);
+
+/* --- every CPU ---------------------------------------------------------- */
 
 /* One line per CPU: the reason and the values it was decided on. */
 static void vmx_report(const struct vmx_percpu *st, bool failed)
@@ -217,6 +220,15 @@ static void vmx_report(const struct vmx_percpu *st, bool failed)
 			vmx_reason_token(st->reason), values);
 }
 
+/* Cross-CPU call rounds so far, for the benchmarks. */
+static unsigned int vmx_rounds;
+
+static void vmx_broadcast(smp_call_func_t fn, const struct vmx_fleet *f)
+{
+	vmx_rounds++;
+	on_each_cpu(fn, (void *)f, 1);
+}
+
 static void vmx_check_ipi(void *fleet)
 {
 	const struct vmx_fleet *f = fleet;
@@ -231,11 +243,16 @@ static void vmx_enable_ipi(void *fleet)
 	vmx_percpu_hardware_enable(f->state(smp_processor_id()), f->hw);
 }
 
+/* CPUs whose VMXOFF failed or faulted in the last vmx_fleet_disable(). */
+static atomic_t vmx_vmxoff_failures;
+
 static void vmx_disable_ipi(void *fleet)
 {
 	const struct vmx_fleet *f = fleet;
+	struct vmx_percpu *st = f->state(smp_processor_id());
 
-	vmx_percpu_hardware_disable(f->state(smp_processor_id()), f->hw);
+	if (st->enabled && vmx_percpu_hardware_disable(st, f->hw))
+		atomic_inc(&vmx_vmxoff_failures);
 }
 
 /**
@@ -244,7 +261,8 @@ static void vmx_disable_ipi(void *fleet)
  * @only_checking: report every CPU as information, not the failures as
  *	errors
  *
- * Each CPU's VMX capability MSRs must equal the first ready CPU's.
+ * Each CPU's VMX capability MSRs must equal the first ready CPU's, which
+ * become @f->ref.
  *
  * Context: Process context, CPU hotplug lock held.
  * Return: 0, or the first failing CPU's errno.
@@ -255,16 +273,18 @@ int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking)
 	unsigned int cpu;
 	int err = 0;
 
-	on_each_cpu(vmx_check_ipi, (void *)f, 1);
+	vmx_broadcast(vmx_check_ipi, f);
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
 		if (st->reason == VMX_REASON_OK) {
-			if (!ref)
+			if (!ref) {
 				ref = st;
-			else if (vmx_caps_first_difference(&ref->regs.caps,
-							   &st->regs.caps) >= 0)
+				*f->ref = st->regs.caps;
+			} else if (vmx_caps_first_difference(f->ref,
+							     &st->regs.caps) >= 0) {
 				st->reason = VMX_REASON_INCONSISTENT;
+			}
 		}
 		if (st->reason == VMX_REASON_OK && !only_checking)
 			continue;
@@ -291,18 +311,22 @@ static void vmx_fleet_free_regions(const struct vmx_fleet *f)
  * Frees every region but those of CPUs still in VMX operation.
  *
  * Context: Process context, CPU hotplug lock held.
- * Return: 0, or -EIO when a CPU stays in VMX operation.
+ * Return: 0, or -EIO when VMXOFF failed (the CPU stays in VMX operation)
+ * or faulted (the CPU had left it) on some CPU.
  */
 int vmx_fleet_disable(const struct vmx_fleet *f)
 {
 	unsigned int cpu;
-	int err = 0;
+	int failed, err = 0;
 
-	on_each_cpu(vmx_disable_ipi, (void *)f, 1);
+	atomic_set(&vmx_vmxoff_failures, 0);
+	vmx_broadcast(vmx_disable_ipi, f);
+	failed = atomic_read(&vmx_vmxoff_failures);
 	for_each_possible_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
-		if (st->enabled) {
+		if (st->enabled ||
+		    (failed && st->reason == VMX_REASON_VMXOFF_FAILED)) {
 			vmx_report(st, true);
 			err = -EIO;
 		}
@@ -340,7 +364,7 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 			return -ENOMEM;
 		}
 	}
-	on_each_cpu(vmx_enable_ipi, (void *)f, 1);
+	vmx_broadcast(vmx_enable_ipi, f);
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
@@ -356,37 +380,308 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_enable);
 
+/* A CPU joins CPUs already in VMX operation: same capabilities, then VMXON. */
+static int vmx_fleet_join(const struct vmx_fleet *f, struct vmx_percpu *st)
+{
+	int err;
+
+	err = vmx_percpu_check(st, f->hw);
+	if (!err && vmx_caps_first_difference(f->ref, &st->regs.caps) >= 0)
+		err = vmx_percpu_fail(st, VMX_REASON_INCONSISTENT);
+	if (!err)
+		err = vmx_percpu_hardware_enable(st, f->hw);
+	return err;
+}
+
+/**
+ * vmx_fleet_cpu_online() - a CPU comes online: check it, and enable it too
+ *	when the others are enabled
+ * @f: the CPUs' states and hardware
+ * @cpu: the CPU, which is the current one
+ * @enable: the other online CPUs are in VMX operation
+ *
+ * With @enable, the CPU must have the others' capabilities (@f->ref).
+ * A failure leaves the CPU out of VMX operation, without a region.
+ *
+ * Context: Process context on @cpu, not migratable, interrupts enabled.
+ * Return: 0; without @enable always 0; else the CPU's errno.
+ */
+int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
+			 bool enable)
+{
+	struct vmx_percpu *st = f->state(cpu);
+	int err;
+
+	if (st->enabled)
+		return 0;
+	local_irq_disable();
+	err = vmx_percpu_check(st, f->hw);
+	local_irq_enable();
+	if (!enable)
+		return 0;
+	if (!err && vmx_region_alloc(st))
+		err = vmx_percpu_fail(st, VMX_REASON_NO_MEMORY);
+	if (!err) {
+		local_irq_disable();
+		err = vmx_fleet_join(f, st);
+		local_irq_enable();
+	}
+	if (err) {
+		vmx_report(st, true);
+		vmx_region_free(st);
+	}
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_online);
+
+/**
+ * vmx_fleet_cpu_suspend() - VMXOFF on the current CPU, keeping its region
+ * @f: the CPUs' states and hardware
+ * @cpu: the CPU, which is the current one
+ *
+ * Context: On @cpu, interrupts disabled.
+ * Return: 0, or -EIO when the CPU stays in VMX operation.
+ */
+int vmx_fleet_cpu_suspend(const struct vmx_fleet *f, unsigned int cpu)
+{
+	struct vmx_percpu *st = f->state(cpu);
+
+	if (!st->enabled)
+		return 0;
+	vmx_percpu_hardware_disable(st, f->hw);
+	if (!st->enabled)
+		return 0;
+	vmx_report(st, true);
+	return -EIO;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_suspend);
+
+/**
+ * vmx_fleet_cpu_resume() - VMXON again on the current CPU, after checking
+ *	it again (firmware may have reset IA32_FEATURE_CONTROL)
+ * @f: the CPUs' states and hardware
+ * @cpu: the CPU, which is the current one, with the region it kept
+ *
+ * A failure leaves the CPU out of VMX operation, without a region.
+ *
+ * Context: On @cpu, interrupts disabled.
+ * Return: 0 or the CPU's errno.
+ */
+int vmx_fleet_cpu_resume(const struct vmx_fleet *f, unsigned int cpu)
+{
+	struct vmx_percpu *st = f->state(cpu);
+	int err;
+
+	err = vmx_fleet_join(f, st);
+	if (err) {
+		vmx_report(st, true);
+		vmx_region_free(st);
+	}
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_resume);
+
+/**
+ * vmx_fleet_cpu_offline() - a CPU goes offline: VMXOFF, free its region
+ * @f: the CPUs' states and hardware
+ * @cpu: the CPU, which is the current one
+ *
+ * Context: Process context on @cpu, not migratable, interrupts enabled.
+ * Return: 0, or -EIO when the CPU stays in VMX operation (and keeps its
+ * region).
+ */
+int vmx_fleet_cpu_offline(const struct vmx_fleet *f, unsigned int cpu)
+{
+	int err;
+
+	local_irq_disable();
+	err = vmx_fleet_cpu_suspend(f, cpu);
+	local_irq_enable();
+	if (!err)
+		vmx_region_free(f->state(cpu));
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_offline);
+
+/* --- the module's state ------------------------------------------------- */
+
+static DEFINE_PER_CPU(struct vmx_percpu, vmx_state);
+static struct vmx_caps vmx_ref_caps;
+
+/*
+ * Serialises enabling, disabling, the client references and the emergency
+ * slot. Taken inside the CPU hotplug lock: the hotplug callbacks take it.
+ */
+static DEFINE_MUTEX(vmx_lock);
+/* Every online CPU is in VMX operation, by vmx_fleet_enable(). */
+static bool vmx_enabled;
+/* A reboot began: nothing may enable VMX any more. */
+static bool vmx_stopped;
+static unsigned int vmx_users;
+/* This module's callback is the kernel's emergency VMXOFF. */
+static bool vmx_slot_held;
+/* kvm_intel is loading or loaded (as far as the module notifier saw). */
+static bool vmx_kvm_seen;
+/* Scratch, under vmx_lock. */
+static struct cpumask vmx_mask;
+/* The last enabling and disabling of every CPU: how long, how many rounds. */
+static u64 vmx_enable_ns, vmx_disable_ns;
+static unsigned int vmx_enable_rounds, vmx_disable_rounds;
+
+/**
+ * vmx_state_of() - a CPU's state
+ * @cpu: the CPU, below nr_cpu_ids
+ *
+ * Context: Any context.
+ * Return: the state.
+ */
+struct vmx_percpu *vmx_state_of(unsigned int cpu)
+{
+	return per_cpu_ptr(&vmx_state, cpu);
+}
+
 static const struct vmx_fleet vmx_fleet = {
-	.hw = &vmx_hw_real,
+	.hw = VMX_HW,
 	.state = vmx_state_of,
+	.ref = &vmx_ref_caps,
 };
+
+static bool vmx_any_enabled(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (vmx_percpu_is_enabled(vmx_state_of(cpu)))
+			return true;
+	return false;
+}
+
+/* CPUs this module holds in VMX operation, into @mask. */
+static bool vmx_cpus_enabled(struct cpumask *mask)
+{
+	unsigned int cpu;
+
+	cpumask_clear(mask);
+	for_each_possible_cpu(cpu)
+		if (vmx_percpu_is_enabled(vmx_state_of(cpu)))
+			cpumask_set_cpu(cpu, mask);
+	return !cpumask_empty(mask);
+}
+
+/**
+ * vmxon_emergency_disable() - the kernel's emergency VMXOFF, on this CPU
+ *
+ * Context: NMI or interrupts disabled, on a crash or emergency reboot.
+ */
+void vmxon_emergency_disable(void)
+{
+	vmx_percpu_emergency_disable(this_cpu_ptr(&vmx_state), &vmx_hw_real);
+}
+
+/*
+ * The emergency slot has one owner, and registering a second callback
+ * WARNs. kvm_intel takes it at load on 6.1 (and while it has VMX on, from
+ * 6.3); its callback turns off any CPU with CR4.VMXE, ours included. So
+ * vmxon takes the slot only while it holds VMX and kvm_intel is absent,
+ * and refuses kvm_intel while it holds VMX (vmxon_kvm_coming()).
+ */
+static void vmx_emergency_take(void)
+{
+	if (vmx_slot_held || vmx_kvm_seen || vmx_kvm_intel_loaded())
+		return;
+	cpu_emergency_register_virt_callback(vmxon_emergency_disable);
+	vmx_slot_held = true;
+}
+
+static void vmx_emergency_release(void)
+{
+	if (!vmx_slot_held)
+		return;
+	cpu_emergency_unregister_virt_callback(vmxon_emergency_disable);
+	vmx_slot_held = false;
+}
+
+static void vmx_explain_busy(void)
+{
+	pr_err("VMX is in use by another hypervisor%s: unload it first (KVM: rmmod kvm_intel; from 6.12 KVM takes VMX at load unless kvm.enable_virt_at_load=0)\n",
+	       vmx_kvm_intel_loaded() ? " (kvm_intel is loaded)" : "");
+}
+
+static int vmx_set_enabled_locked(bool on)
+{
+	unsigned int rounds = vmx_rounds;
+	u64 start = ktime_get_ns();
+	int err;
+
+	lockdep_assert_held(&vmx_lock);
+	if (on) {
+		if (vmx_enabled)
+			return 0;
+		if (vmx_stopped)
+			return -ESHUTDOWN;
+		vmx_emergency_take();
+		err = vmx_fleet_enable(&vmx_fleet);
+		vmx_enable_ns = ktime_get_ns() - start;
+		vmx_enable_rounds = vmx_rounds - rounds;
+		if (err == -EBUSY)
+			vmx_explain_busy();
+		vmx_enabled = !err;
+	} else {
+		if (vmx_users)
+			return -EBUSY;
+		err = vmx_fleet_disable(&vmx_fleet);
+		vmx_disable_ns = ktime_get_ns() - start;
+		vmx_disable_rounds = vmx_rounds - rounds;
+		vmx_enabled = false;
+	}
+	if (!vmx_any_enabled())
+		vmx_emergency_release();
+	return err;
+}
 
 /**
  * vmxon_set_enabled() - enable every online CPU, or disable every CPU
  * @on: the wanted state
  *
- * Context: Process context; takes vmx_lock and the CPU hotplug lock.
+ * Context: Process context; takes the CPU hotplug lock and vmx_lock.
  * Return: 0; the first failing CPU's errno; -EBUSY to disable while a
- * client holds a reference.
+ * client holds a reference; -ESHUTDOWN to enable once a reboot began.
  */
 int vmxon_set_enabled(bool on)
 {
 	int err;
 
-	mutex_lock(&vmx_lock);
 	cpus_read_lock();
-	if (on) {
-		err = vmx_enabled ? 0 : vmx_fleet_enable(&vmx_fleet);
-		vmx_enabled = !err;
-	} else if (vmx_users) {
-		err = -EBUSY;
-	} else {
-		err = vmx_fleet_disable(&vmx_fleet);
-		vmx_enabled = false;
-	}
-	cpus_read_unlock();
+	mutex_lock(&vmx_lock);
+	err = vmx_set_enabled_locked(on);
 	mutex_unlock(&vmx_lock);
+	cpus_read_unlock();
 	return err;
+}
+
+/**
+ * vmxon_stats_show() - the last enabling and disabling, for benchmarks
+ * @m: the debugfs file
+ * @unused: unused
+ *
+ * Context: Process context; takes vmx_lock.
+ * Return: 0.
+ */
+int vmxon_stats_show(struct seq_file *m, void *unused)
+{
+	unsigned int cpu, pages = 0;
+
+	mutex_lock(&vmx_lock);
+	for_each_possible_cpu(cpu)
+		pages += !!vmx_state_of(cpu)->region;
+	seq_printf(m, "enable_ns %llu\nenable_rounds %u\n", vmx_enable_ns,
+		   vmx_enable_rounds);
+	seq_printf(m, "disable_ns %llu\ndisable_rounds %u\n", vmx_disable_ns,
+		   vmx_disable_rounds);
+	seq_printf(m, "pages %u\nstate_bytes %zu\n", pages,
+		   sizeof(struct vmx_percpu));
+	mutex_unlock(&vmx_lock);
+	return 0;
 }
 
 /**
@@ -398,6 +693,204 @@ int vmxon_set_enabled(bool on)
 bool vmxon_is_enabled(void)
 {
 	return READ_ONCE(vmx_enabled);
+}
+
+/**
+ * vmxon_init_state() - every CPU's state, fresh
+ *
+ * Context: Module init, before anything can reach the states.
+ */
+void vmxon_init_state(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		vmx_percpu_init(vmx_state_of(cpu), cpu);
+}
+
+/**
+ * vmxon_check_all() - check every online CPU and report each (enable=0)
+ *
+ * Context: Process context; takes the CPU hotplug lock and vmx_lock.
+ */
+void vmxon_check_all(void)
+{
+	cpus_read_lock();
+	mutex_lock(&vmx_lock);
+	vmx_fleet_check(&vmx_fleet, true);
+	mutex_unlock(&vmx_lock);
+	cpus_read_unlock();
+}
+
+/**
+ * vmxon_cpu_online() - hotplug: a CPU came online
+ * @cpu: the CPU, which is the current one
+ *
+ * Checks the CPU, and while vmxon is enabled puts it in VMX operation or
+ * refuses it.
+ *
+ * Context: The CPU's hotplug thread; takes vmx_lock.
+ * Return: 0, or the CPU's errno: the CPU stays offline.
+ */
+int vmxon_cpu_online(unsigned int cpu)
+{
+	bool enable;
+	int err;
+
+	mutex_lock(&vmx_lock);
+	enable = vmx_enabled;
+	err = vmx_fleet_cpu_online(&vmx_fleet, cpu, enable);
+	mutex_unlock(&vmx_lock);
+	if (err)
+		pr_err("cpu%u: refused online: %s, and vmxon holds VMX on every other CPU (write 0 to /sys/kernel/vmxon/enabled to online it without VMX)\n",
+		       cpu, vmx_reason_token(vmx_state_of(cpu)->reason));
+	else if (enable)
+		pr_info("cpu%u: online, VMX on\n", cpu);
+	return err;
+}
+
+/**
+ * vmxon_cpu_offline() - hotplug: a CPU goes offline
+ * @cpu: the CPU, which is the current one
+ *
+ * Context: The CPU's hotplug thread; takes vmx_lock.
+ * Return: 0, or -EIO when VMXOFF failed and the CPU stays in VMX operation.
+ */
+int vmxon_cpu_offline(unsigned int cpu)
+{
+	bool was_on;
+	int err;
+
+	mutex_lock(&vmx_lock);
+	was_on = vmx_percpu_is_enabled(vmx_state_of(cpu));
+	err = vmx_fleet_cpu_offline(&vmx_fleet, cpu);
+	mutex_unlock(&vmx_lock);
+	if (err)
+		pr_err("cpu%u: VMXOFF failed, the CPU stays online\n", cpu);
+	else if (was_on)
+		pr_info("cpu%u: going offline, VMX off\n", cpu);
+	return err;
+}
+
+/**
+ * vmxon_stop() - reboot or kexec: VMXOFF everywhere, and never again VMXON
+ *
+ * VMX operation blocks INIT, and a kexec'd kernel must not start in it.
+ * Client references do not hold a reboot back.
+ *
+ * Context: Process context (a reboot notifier); takes the CPU hotplug lock
+ * and vmx_lock.
+ */
+void vmxon_stop(void)
+{
+	cpus_read_lock();
+	mutex_lock(&vmx_lock);
+	vmx_stopped = true;
+	vmx_cpus_enabled(&vmx_mask);
+	vmx_enabled = false;
+	vmx_fleet_disable(&vmx_fleet);
+	if (vmx_any_enabled()) {
+		vmx_cpus_enabled(&vmx_mask);
+		pr_err("reboot: CPUs %*pbl stay in VMX operation; no more enabling\n",
+		       cpumask_pr_args(&vmx_mask));
+	} else if (!cpumask_empty(&vmx_mask)) {
+		pr_info("reboot: VMX off on CPUs %*pbl; no more enabling\n",
+			cpumask_pr_args(&vmx_mask));
+		vmx_emergency_release();
+	} else {
+		pr_info("reboot: no CPU in VMX operation; no more enabling\n");
+	}
+	mutex_unlock(&vmx_lock);
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_IF_KUNIT(vmxon_stop);
+
+/**
+ * vmxon_suspend() - system suspend: VMXOFF on the last CPU running
+ *
+ * The other CPUs went offline before, through vmxon_cpu_offline().
+ *
+ * Context: syscore suspend: the boot CPU alone, interrupts disabled.
+ * Return: 0, or -EIO to abort the suspend.
+ */
+int vmxon_suspend(void)
+{
+	unsigned int cpu = smp_processor_id();
+	bool was_on = vmx_percpu_is_enabled(vmx_state_of(cpu));
+	int err;
+
+	err = vmx_fleet_cpu_suspend(&vmx_fleet, cpu);
+	if (err)
+		pr_err("suspend: cpu%u: VMXOFF failed, suspend aborted\n", cpu);
+	else if (was_on)
+		pr_info("suspend: cpu%u: VMX off\n", cpu);
+	return err;
+}
+
+/**
+ * vmxon_resume() - system resume: VMXON again where it was before
+ *
+ * The CPU is checked again first. If it cannot come back, vmxon is
+ * disabled, so that the CPUs brought online next stay off too: never half
+ * on. vmx_lock is not taken: nothing else runs.
+ *
+ * Context: syscore resume: the boot CPU alone, interrupts disabled.
+ */
+void vmxon_resume(void)
+{
+	unsigned int cpu = smp_processor_id();
+
+	if (!vmx_enabled)
+		return;
+	vmx_fault_resume(cpu);
+	if (vmx_fleet_cpu_resume(&vmx_fleet, cpu)) {
+		WRITE_ONCE(vmx_enabled, false);
+		pr_err("resume: cpu%u: VMX stays off (%s); vmxon is disabled, write 1 to /sys/kernel/vmxon/enabled to retry\n",
+		       cpu, vmx_reason_token(vmx_state_of(cpu)->reason));
+		return;
+	}
+	pr_info("resume: cpu%u: VMX on\n", cpu);
+}
+
+/**
+ * vmxon_kvm_coming() - kvm_intel is about to initialise
+ *
+ * Refused while vmxon holds VMX: kvm_intel could not use VMX, and taking
+ * the emergency slot from us would WARN.
+ *
+ * Context: Process context (module notifier); takes vmx_lock.
+ * Return: 0, or -EBUSY to refuse kvm_intel.
+ */
+int vmxon_kvm_coming(void)
+{
+	int err = 0;
+
+	mutex_lock(&vmx_lock);
+	if (vmx_cpus_enabled(&vmx_mask)) {
+		pr_err("refusing kvm_intel: vmxon holds VMX on CPUs %*pbl; write 0 to /sys/kernel/vmxon/enabled or rmmod vmxon first\n",
+		       cpumask_pr_args(&vmx_mask));
+		err = -EBUSY;
+	} else {
+		vmx_kvm_seen = true;
+	}
+	mutex_unlock(&vmx_lock);
+	return err;
+}
+
+/**
+ * vmxon_kvm_going() - kvm_intel is gone (it released the emergency slot)
+ *
+ * Context: Process context (module notifier); takes vmx_lock.
+ */
+void vmxon_kvm_going(void)
+{
+	mutex_lock(&vmx_lock);
+	vmx_kvm_seen = false;
+	if (vmx_any_enabled() && !vmx_slot_held) {
+		cpu_emergency_register_virt_callback(vmxon_emergency_disable);
+		vmx_slot_held = true;
+	}
+	mutex_unlock(&vmx_lock);
 }
 
 /* --- the API for client modules ---------------------------------------- */
@@ -420,7 +913,7 @@ int vmxon_get(void)
 	mutex_unlock(&vmx_lock);
 	return err;
 }
-EXPORT_SYMBOL_NS_GPL(vmxon_get, VMXON);
+EXPORT_SYMBOL_NS_GPL(vmxon_get, VMXON_NS);
 
 /**
  * vmxon_put() - drop a reference taken by vmxon_get()
@@ -445,7 +938,7 @@ int vmxon_put(void)
 			__builtin_return_address(0));
 	return err;
 }
-EXPORT_SYMBOL_NS_GPL(vmxon_put, VMXON);
+EXPORT_SYMBOL_NS_GPL(vmxon_put, VMXON_NS);
 
 /**
  * vmxon_vmcs_revision_id() - the VMCS revision id every VMCS must carry
@@ -465,7 +958,7 @@ u32 vmxon_vmcs_revision_id(void)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(vmxon_vmcs_revision_id, VMXON);
+EXPORT_SYMBOL_NS_GPL(vmxon_vmcs_revision_id, VMXON_NS);
 
 /**
  * vmxon_cpu_is_enabled() - is a CPU in VMX operation, by this module
@@ -480,7 +973,7 @@ bool vmxon_cpu_is_enabled(unsigned int cpu)
 		return false;
 	return vmx_percpu_is_enabled(per_cpu_ptr(&vmx_state, cpu));
 }
-EXPORT_SYMBOL_NS_GPL(vmxon_cpu_is_enabled, VMXON);
+EXPORT_SYMBOL_NS_GPL(vmxon_cpu_is_enabled, VMXON_NS);
 
 /**
  * vmxon_cpu_reason() - why a CPU is, or is not, in VMX operation
@@ -495,7 +988,7 @@ enum vmx_reason vmxon_cpu_reason(unsigned int cpu)
 		return VMX_REASON_COUNT;
 	return READ_ONCE(per_cpu_ptr(&vmx_state, cpu)->reason);
 }
-EXPORT_SYMBOL_NS_GPL(vmxon_cpu_reason, VMXON);
+EXPORT_SYMBOL_NS_GPL(vmxon_cpu_reason, VMXON_NS);
 
 /* The per-CPU operations need the CPU itself, with interrupts off. */
 static struct vmx_percpu *vmx_client_state(unsigned int cpu)
@@ -524,9 +1017,9 @@ int vmxon_cpu_enable(unsigned int cpu)
 		return -EPERM;
 	if (!READ_ONCE(vmx_enabled))
 		return -ENODEV;
-	return vmx_percpu_hardware_enable(st, &vmx_hw_real);
+	return vmx_percpu_hardware_enable(st, VMX_HW);
 }
-EXPORT_SYMBOL_NS_GPL(vmxon_cpu_enable, VMXON);
+EXPORT_SYMBOL_NS_GPL(vmxon_cpu_enable, VMXON_NS);
 
 /**
  * vmxon_cpu_disable() - VMXOFF on the current CPU (the seed's hardware_disable)
@@ -542,47 +1035,6 @@ int vmxon_cpu_disable(unsigned int cpu)
 
 	if (!st)
 		return -EPERM;
-	return vmx_percpu_hardware_disable(st, &vmx_hw_real);
+	return vmx_percpu_hardware_disable(st, VMX_HW);
 }
-EXPORT_SYMBOL_NS_GPL(vmxon_cpu_disable, VMXON);
-
-/* --- the module ----------------------------------------------------------- */
-
-static int __init vmxon_init(void)
-{
-	unsigned int cpu;
-	int err;
-
-	for_each_possible_cpu(cpu)
-		vmx_percpu_init(per_cpu_ptr(&vmx_state, cpu), cpu);
-
-	if (enable) {
-		err = vmxon_set_enabled(true);
-		if (err)
-			return err;
-	} else {
-		cpus_read_lock();
-		vmx_fleet_check(&vmx_fleet, true);
-		cpus_read_unlock();
-	}
-	err = vmx_sysfs_init();
-	if (err) {
-		vmxon_set_enabled(false);
-		return err;
-	}
-	pr_info("%s, %u CPUs\n", enable ? "VMX root on every CPU" : "checked only (enable=0)",
-		num_online_cpus());
-	return 0;
-}
-
-static void __exit vmxon_exit(void)
-{
-	vmx_sysfs_exit();
-	vmxon_set_enabled(false);
-}
-
-module_init(vmxon_init);
-module_exit(vmxon_exit);
-
-MODULE_DESCRIPTION("Put every CPU in VMX root operation and report why not");
-MODULE_LICENSE("GPL");
+EXPORT_SYMBOL_NS_GPL(vmxon_cpu_disable, VMXON_NS);

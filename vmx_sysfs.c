@@ -9,6 +9,7 @@
 #include <linux/device.h>
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "vmx_internal.h"
@@ -66,7 +67,7 @@ static const struct attribute_group vmx_cpu_group = {
 	.attrs = vmx_cpu_attrs,
 };
 
-/* CPUs whose device carries the group. */
+/* CPUs whose device carries the group: those online. */
 static struct cpumask vmx_sysfs_cpus;
 
 /* --- /sys/kernel/vmxon/ ---------------------------------------------------- */
@@ -80,9 +81,16 @@ static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
+	/* kstrtobool() would take any word starting with these: be exact. */
+	static const char * const words[] = {
+		"0", "1", "n", "y", "N", "Y", "off", "on",
+	};
 	bool on;
 	int err;
 
+	/* One word, an optional newline, no NUL inside. */
+	if (strlen(buf) != count || sysfs_match_string(words, buf) < 0)
+		return -EINVAL;
 	err = kstrtobool(buf, &on);
 	if (err)
 		return err;
@@ -153,68 +161,70 @@ static struct kobject *vmx_kobj;
 
 /* --- setup ------------------------------------------------------------------ */
 
-static void vmx_sysfs_remove_cpus(void)
-{
-	unsigned int cpu;
-
-	for_each_cpu(cpu, &vmx_sysfs_cpus) {
-		struct device *dev = get_cpu_device(cpu);
-
-		if (dev)
-			sysfs_remove_group(&dev->kobj, &vmx_cpu_group);
-	}
-	cpumask_clear(&vmx_sysfs_cpus);
-}
-
 /**
- * vmx_sysfs_init() - create the per-CPU groups and /sys/kernel/vmxon
+ * vmx_sysfs_cpu_add() - give an online CPU its "vmx" group
+ * @cpu: the CPU
  *
- * Context: Process context; takes the CPU hotplug lock.
- * Return: 0 or a negative errno, with nothing left behind.
+ * Context: Process context, CPU hotplug lock held (a hotplug callback).
+ * Return: 0 (also when the group exists) or a negative errno.
  */
-int vmx_sysfs_init(void)
+int vmx_sysfs_cpu_add(unsigned int cpu)
 {
-	unsigned int cpu;
-	int err = 0;
+	struct device *dev = get_cpu_device(cpu);
+	int err;
 
-	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		struct device *dev = get_cpu_device(cpu);
-
-		err = dev ? sysfs_create_group(&dev->kobj, &vmx_cpu_group) :
-			    -ENODEV;
-		if (err)
-			break;
+	if (cpumask_test_cpu(cpu, &vmx_sysfs_cpus))
+		return 0;
+	if (!dev)
+		return -ENODEV;
+	if (vmx_should_fail(VMX_FAULT_SYSFS, cpu))
+		return -ENOMEM;
+	err = sysfs_create_group(&dev->kobj, &vmx_cpu_group);
+	if (!err)
 		cpumask_set_cpu(cpu, &vmx_sysfs_cpus);
-	}
-	cpus_read_unlock();
-	if (err)
-		goto err_cpus;
-
-	vmx_kobj = kobject_create_and_add("vmxon", kernel_kobj);
-	if (!vmx_kobj) {
-		err = -ENOMEM;
-		goto err_cpus;
-	}
-	err = sysfs_create_group(vmx_kobj, &vmx_global_group);
-	if (err)
-		goto err_kobj;
-	return 0;
-
-err_kobj:
-	kobject_put(vmx_kobj);
-err_cpus:
-	vmx_sysfs_remove_cpus();
 	return err;
 }
 
 /**
- * vmx_sysfs_exit() - remove what vmx_sysfs_init() created
+ * vmx_sysfs_cpu_remove() - take a CPU's "vmx" group away
+ * @cpu: the CPU
+ *
+ * Context: Process context, CPU hotplug lock held (a hotplug callback).
+ */
+void vmx_sysfs_cpu_remove(unsigned int cpu)
+{
+	struct device *dev = get_cpu_device(cpu);
+
+	if (!cpumask_test_and_clear_cpu(cpu, &vmx_sysfs_cpus) || !dev)
+		return;
+	sysfs_remove_group(&dev->kobj, &vmx_cpu_group);
+}
+
+/**
+ * vmx_sysfs_init() - create /sys/kernel/vmxon
+ *
+ * Context: Process context.
+ * Return: 0 or a negative errno, with nothing left behind.
+ */
+int vmx_sysfs_init(void)
+{
+	int err;
+
+	vmx_kobj = kobject_create_and_add("vmxon", kernel_kobj);
+	if (!vmx_kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(vmx_kobj, &vmx_global_group);
+	if (err)
+		kobject_put(vmx_kobj);
+	return err;
+}
+
+/**
+ * vmx_sysfs_exit() - remove /sys/kernel/vmxon
  *
  * Context: Process context.
  */
 void vmx_sysfs_exit(void)
 {
 	kobject_put(vmx_kobj);
-	vmx_sysfs_remove_cpus();
 }

@@ -4,12 +4,14 @@
  * would, right and wrong: misuse must return an error, never crash.
  */
 #include <kunit/test.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/smp.h>
 
+#include "../vmx_internal.h"
 #include "../vmx_percpu.h"
 
 static bool any_cpu_enabled(void)
@@ -74,6 +76,13 @@ static void per_cpu_ops_need_irqs_off_test(struct kunit *test)
 	put_cpu();
 }
 
+static void per_cpu_ops_preemptible_test(struct kunit *test)
+{
+	/* Preemption and interrupts on: the CPU may change under the call. */
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_enable(raw_smp_processor_id()), -EPERM);
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_disable(raw_smp_processor_id()), -EPERM);
+}
+
 static void per_cpu_ops_wrong_cpu_test(struct kunit *test)
 {
 	unsigned long flags;
@@ -116,6 +125,7 @@ static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(get_put_test),
 	KUNIT_CASE(cpu_out_of_range_test),
 	KUNIT_CASE(per_cpu_ops_need_irqs_off_test),
+	KUNIT_CASE(per_cpu_ops_preemptible_test),
 	KUNIT_CASE(per_cpu_ops_wrong_cpu_test),
 	KUNIT_CASE(per_cpu_disable_enable_test),
 	{}
@@ -126,4 +136,37 @@ static struct kunit_suite vmx_api_suite = {
 	.test_cases = vmx_api_cases,
 };
 
-kunit_test_suite(vmx_api_suite);
+/*
+ * A reboot began (the notifier's work, called directly): every CPU off,
+ * and no way back on: not through sysfs, the API, or a CPU coming online.
+ * Runs last: vmxon stays stopped until it is reloaded.
+ */
+static void reboot_stops_everything_test(struct kunit *test)
+{
+	unsigned int cpu, last = 0;
+
+	vmxon_stop();
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_FALSE_MSG(test, vmxon_cpu_is_enabled(cpu), "cpu%u", cpu);
+		last = cpu;
+	}
+	KUNIT_EXPECT_EQ(test, write_enabled("1"), -ESHUTDOWN);
+	KUNIT_EXPECT_EQ(test, vmxon_get(), -ENODEV);
+	if (!last)
+		return;
+	KUNIT_ASSERT_EQ(test, remove_cpu(last), 0);
+	KUNIT_ASSERT_EQ(test, add_cpu(last), 0);
+	KUNIT_EXPECT_FALSE(test, vmxon_cpu_is_enabled(last));
+}
+
+static struct kunit_case vmx_reboot_cases[] = {
+	KUNIT_CASE(reboot_stops_everything_test),
+	{}
+};
+
+static struct kunit_suite vmx_reboot_suite = {
+	.name = "vmx_reboot",
+	.test_cases = vmx_reboot_cases,
+};
+
+kunit_test_suites(&vmx_api_suite, &vmx_reboot_suite);

@@ -569,7 +569,3 @@ static struct kunit_suite vmx_caps_suite = {
 };
 
 kunit_test_suite(vmx_caps_suite);
-
-MODULE_DESCRIPTION("KUnit tests for vmxon's VMX readiness decisions");
-MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

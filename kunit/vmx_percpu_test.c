@@ -357,6 +357,49 @@ static void disable_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, !!f->st.region, c->still_enabled);
 }
 
+/* --- the emergency VMXOFF ------------------------------------------------- */
+
+struct emergency_case {
+	const char *desc;
+	bool enable_first;
+	int vmxoff_ret;
+	bool vmxe_after;
+};
+
+static const struct emergency_case emergency_cases[] = {
+	{ "in VMX operation", true, 0, false },
+	{ "between VMXON and the state update", false, 0, false },
+	{ "not in VMX operation: VMXOFF faults", false, -EFAULT, false },
+	{ "VMXOFF VMfail: still in VMX operation", true, -EIO, true },
+};
+
+static void emergency_case_desc(const struct emergency_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(emergency, emergency_cases, emergency_case_desc);
+
+static void emergency_test(struct kunit *test)
+{
+	const struct emergency_case *c = test->param_value;
+	struct fixture *f = test->priv;
+
+	if (c->enable_first)
+		KUNIT_ASSERT_EQ(test,
+				vmx_percpu_hardware_enable(&f->st, &fake_hw), 0);
+	else
+		f->cpu.vmxe = true;
+	f->cpu.vmxoff_ret = c->vmxoff_ret;
+	vmx_percpu_emergency_disable(&f->st, &fake_hw);
+	KUNIT_EXPECT_EQ(test, f->cpu.vmxoffs, 1);
+	KUNIT_EXPECT_EQ(test, f->cpu.vmxe, c->vmxe_after);
+	KUNIT_EXPECT_EQ(test, vmx_percpu_is_enabled(&f->st),
+			c->enable_first && c->vmxe_after);
+	/* No region is freed from NMI context. */
+	KUNIT_EXPECT_NOT_NULL(test, f->st.region);
+}
+
 /* --- the region ---------------------------------------------------------- */
 
 static void region_test(struct kunit *test)
@@ -384,6 +427,7 @@ static struct kunit_case vmx_percpu_cases[] = {
 	KUNIT_CASE(enable_twice_test),
 	KUNIT_CASE(disable_not_enabled_test),
 	KUNIT_CASE_PARAM(disable_test, disable_gen_params),
+	KUNIT_CASE_PARAM(emergency_test, emergency_gen_params),
 	KUNIT_CASE(region_test),
 	{}
 };
@@ -404,9 +448,12 @@ static struct vmx_percpu *fleet_state(unsigned int cpu)
 	return &fleet_states[cpu];
 }
 
+static struct vmx_caps fleet_ref;
+
 static const struct vmx_fleet fake_fleet = {
 	.hw = &fake_hw,
 	.state = fleet_state,
+	.ref = &fleet_ref,
 };
 
 static int fleet_test_init(struct kunit *test)
@@ -512,10 +559,250 @@ static void fleet_inconsistent_test(struct kunit *test)
 	cpus_read_unlock();
 }
 
+/* --- hotplug, suspend and resume of one CPU ------------------------------ */
+
+struct cpu_call {
+	int (*fn)(const struct vmx_fleet *f, unsigned int cpu, bool enable);
+	bool enable;
+};
+
+static long cpu_call_fn(void *arg)
+{
+	const struct cpu_call *c = arg;
+
+	return c->fn(&fake_fleet, smp_processor_id(), c->enable);
+}
+
+static int online(const struct vmx_fleet *f, unsigned int cpu, bool enable)
+{
+	return vmx_fleet_cpu_online(f, cpu, enable);
+}
+
+static int offline(const struct vmx_fleet *f, unsigned int cpu, bool enable)
+{
+	return vmx_fleet_cpu_offline(f, cpu);
+}
+
+/* Run a hotplug callback on @cpu, in process context, as cpuhp does. */
+static int on_cpu(unsigned int cpu, int (*fn)(const struct vmx_fleet *f,
+					      unsigned int cpu, bool enable),
+		  bool enable)
+{
+	struct cpu_call c = { fn, enable };
+
+	return work_on_cpu(cpu, cpu_call_fn, &c);
+}
+
+/* Each CPU goes offline and comes back: off and freed, then on again. */
+static void fleet_hotplug_test(struct kunit *test)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	for_each_online_cpu(cpu) {
+		struct vmx_percpu *st = &fleet_states[cpu];
+		struct fake_cpu *c = &fleet_cpus[cpu];
+
+		KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), 0);
+		KUNIT_EXPECT_FALSE_MSG(test, st->enabled, "cpu%u", cpu);
+		KUNIT_EXPECT_NULL_MSG(test, st->region, "cpu%u", cpu);
+		KUNIT_EXPECT_FALSE_MSG(test, c->vmxe, "cpu%u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, c->vmxoffs, 1, "cpu%u", cpu);
+		KUNIT_EXPECT_EQ(test, on_cpu(cpu, online, true), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, st->enabled, "cpu%u", cpu);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, st->region, "cpu%u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, c->vmxons, 2, "cpu%u", cpu);
+		/* Online again (a rollback's startup): nothing happens. */
+		KUNIT_EXPECT_EQ(test, on_cpu(cpu, online, true), 0);
+		KUNIT_EXPECT_EQ_MSG(test, c->vmxons, 2, "cpu%u", cpu);
+		/* Offline with nothing enabled does nothing either. */
+		KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), 0);
+		KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), 0);
+		KUNIT_EXPECT_EQ_MSG(test, c->vmxoffs, 2, "cpu%u", cpu);
+	}
+	cpus_read_unlock();
+}
+
+struct online_case {
+	const char *desc;
+	void (*setup)(struct fake_cpu *cpu);
+	int err;
+	enum vmx_reason reason;
+	bool vmxon;	/* VMXON was attempted */
+};
+
+static void other_caps(struct fake_cpu *cpu)
+{
+	cpu->regs.caps.msr[VMX_CAP_MISC] ^= 1;
+}
+
+static void other_revision(struct fake_cpu *cpu)
+{
+	cpu->regs.caps.msr[VMX_CAP_BASIC] ^= 1;
+}
+
+static void fc_locked_off(struct fake_cpu *cpu)
+{
+	cpu->regs.feature_control = 1;
+}
+
+static void fc_reset(struct fake_cpu *cpu)
+{
+	cpu->regs.feature_control = 0;
+}
+
+static void taken(struct fake_cpu *cpu)
+{
+	cpu->regs.cr4 |= VMXCAP_CR4_VMXE;
+	cpu->vmxe = true;
+}
+
+static void vmxon_fault(struct fake_cpu *cpu)
+{
+	cpu->vmxon_ret = -EFAULT;
+}
+
+static void as_is(struct fake_cpu *cpu)
+{
+}
+
+static const struct online_case online_cases[] = {
+	{ "ready", as_is, 0, VMX_REASON_OK, true },
+	{ "feature control reset: written again", fc_reset, 0, VMX_REASON_OK,
+	  true },
+	{ "other capabilities", other_caps, -EOPNOTSUPP,
+	  VMX_REASON_INCONSISTENT },
+	{ "other revision id", other_revision, -EOPNOTSUPP,
+	  VMX_REASON_INCONSISTENT },
+	{ "feature control locked off", fc_locked_off, -EOPNOTSUPP,
+	  VMX_REASON_DISABLED_BY_FIRMWARE },
+	{ "VMX taken by someone else", taken, -EBUSY, VMX_REASON_BUSY },
+	{ "VMXON faults", vmxon_fault, -EIO, VMX_REASON_VMXON_FAULT, true },
+};
+
+static void online_case_desc(const struct online_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(online, online_cases, online_case_desc);
+
+/* The last online CPU comes online after the others were enabled. */
+static unsigned int fleet_enable_but_last(struct kunit *test)
+{
+	unsigned int last = 0, cpu;
+
+	for_each_online_cpu(cpu)
+		last = cpu;
+	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, on_cpu(last, offline, false), 0);
+	fake_ready(&fleet_cpus[last]);
+	return last;
+}
+
+static void fleet_online_test(struct kunit *test)
+{
+	const struct online_case *c = test->param_value;
+	struct vmx_percpu *st;
+	struct fake_cpu *fc;
+	unsigned int last;
+
+	cpus_read_lock();
+	last = fleet_enable_but_last(test);
+	st = &fleet_states[last];
+	fc = &fleet_cpus[last];
+	c->setup(fc);
+	KUNIT_EXPECT_EQ(test, on_cpu(last, online, true), c->err);
+	KUNIT_EXPECT_EQ(test, st->reason, c->reason);
+	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
+	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
+	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
+	if (c->setup != taken)
+		KUNIT_EXPECT_EQ(test, fc->vmxe, !c->err);
+	if (c->setup == fc_reset)
+		KUNIT_EXPECT_EQ(test, fc->fc_written, 0x5);
+	/* Without enable the CPU is only checked, and never refused. */
+	if (c->err) {
+		fake_ready(fc);
+		c->setup(fc);
+		KUNIT_EXPECT_EQ(test, on_cpu(last, online, false), 0);
+		KUNIT_EXPECT_EQ(test, fc->vmxons, 0);
+		KUNIT_EXPECT_NULL(test, st->region);
+		/* A check alone sees neither the others nor VMXON. */
+		if (!c->vmxon && c->reason != VMX_REASON_INCONSISTENT)
+			KUNIT_EXPECT_EQ(test, st->reason, c->reason);
+	}
+	cpus_read_unlock();
+}
+
+/* VMXOFF fails going offline: the CPU stays on, with its region. */
+static void fleet_offline_vmxoff_fails_test(struct kunit *test)
+{
+	unsigned int cpu = cpumask_first(cpu_online_mask);
+
+	cpus_read_lock();
+	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	fleet_cpus[cpu].vmxoff_ret = -EIO;
+	KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), -EIO);
+	KUNIT_EXPECT_TRUE(test, fleet_states[cpu].enabled);
+	KUNIT_EXPECT_NOT_NULL(test, fleet_states[cpu].region);
+	KUNIT_EXPECT_TRUE(test, fleet_cpus[cpu].vmxe);
+	fleet_cpus[cpu].vmxoff_ret = 0;
+	KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), 0);
+	KUNIT_EXPECT_NULL(test, fleet_states[cpu].region);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	cpus_read_unlock();
+}
+
+/* Suspend keeps the region; resume checks again, then VMXON or frees. */
+static void fleet_resume_test(struct kunit *test)
+{
+	const struct online_case *c = test->param_value;
+	unsigned long flags;
+	struct vmx_percpu *st;
+	struct fake_cpu *fc;
+	unsigned int cpu;
+	int suspended, resumed;
+
+	cpus_read_lock();
+	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	st = &fleet_states[cpu];
+	fc = &fleet_cpus[cpu];
+	suspended = vmx_fleet_cpu_suspend(&fake_fleet, cpu);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, suspended, 0);
+	KUNIT_EXPECT_FALSE(test, st->enabled);
+	KUNIT_EXPECT_FALSE(test, fc->vmxe);
+	KUNIT_EXPECT_NOT_NULL(test, st->region);
+
+	local_irq_save(flags);
+	fake_ready(fc);
+	c->setup(fc);
+	resumed = vmx_fleet_cpu_resume(&fake_fleet, cpu);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, resumed, c->err);
+	KUNIT_EXPECT_EQ(test, st->reason, c->reason);
+	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
+	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
+	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
+	if (c->setup != taken)
+		KUNIT_EXPECT_EQ(test, fc->vmxe, !c->err);
+	if (c->setup == fc_reset)
+		KUNIT_EXPECT_EQ(test, fc->fc_written, 0x5);
+	cpus_read_unlock();
+}
+
 static struct kunit_case vmx_fleet_cases[] = {
 	KUNIT_CASE(fleet_enable_disable_test),
 	KUNIT_CASE(fleet_rollback_test),
 	KUNIT_CASE(fleet_inconsistent_test),
+	KUNIT_CASE(fleet_hotplug_test),
+	KUNIT_CASE_PARAM(fleet_online_test, online_gen_params),
+	KUNIT_CASE(fleet_offline_vmxoff_fails_test),
+	KUNIT_CASE_PARAM(fleet_resume_test, online_gen_params),
 	{}
 };
 
@@ -527,3 +814,8 @@ static struct kunit_suite vmx_fleet_suite = {
 };
 
 kunit_test_suites(&vmx_percpu_suite, &vmx_fleet_suite);
+
+MODULE_DESCRIPTION("KUnit tests for vmxon");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(VMX_KUNIT_NS);
+MODULE_IMPORT_NS(VMXON_NS);

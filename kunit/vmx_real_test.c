@@ -147,5 +147,3 @@ static struct kunit_suite vmx_real_suite = {
 };
 
 kunit_test_suite(vmx_real_suite);
-
-MODULE_IMPORT_NS(VMXON);

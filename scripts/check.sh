@@ -29,21 +29,25 @@ report() {
 	fi
 }
 
-# build KDIR NAME: W=1, -Werror and sparse; any warning is a failure.
+# build KDIR NAME [MAKE ARGS...]: W=1, -Werror and sparse; any warning is
+# a failure.
 build() {
-	local dir=$out/$2
-	mkdir -p "$dir"
+	local kdir=$1 dir=$out/$2
+	shift 2
+	mkdir -p "$dir/scripts"
 	cp -r Kbuild ./*.[ch] kunit "$dir/"
-	if make -C "$1" M="$dir" W=1 C=1 KCFLAGS=-Werror modules \
+	cp scripts/conftest.sh "$dir/scripts/"
+	if make -C "$kdir" M="$dir" W=1 C=1 KCFLAGS=-Werror "$@" modules \
 		>"$dir/build.log" 2>&1; then
 		grep -E "warning:|error:" "$dir/build.log" >"$dir/problems.log"
 	else
 		cp "$dir/build.log" "$dir/problems.log"
 	fi
-	report "W=1 + sparse against $2" "$dir/problems.log"
+	report "W=1 + sparse against ${dir##*/}" "$dir/problems.log"
 }
 
 build "$ktree" test-kernel
+build "$ktree" test-kernel-fault-injection VMXON_FAULT_INJECTION=y
 headers=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1)
 if [ -n "$headers" ]; then
 	build "$headers" "$(basename "$headers")"
@@ -55,7 +59,7 @@ fi
 # One known false positive: checkpatch reads the asm goto label in
 # _ASM_EXTABLE(1b, %l[label]) as a modulo operator. Drop exactly that.
 "$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
-	-f "${sources[@]}" Kbuild kunit/Kbuild 2>&1 |
+	-f "${sources[@]}" Kbuild 2>&1 |
 	while IFS= read -r line; do
 		case "$line" in
 		*": CHECK:SPACING: spaces preferred around that '%' (ctx:WxV)")

@@ -13,6 +13,7 @@ out=$1 ktree=$2
 shift 2
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"	# the guest's /: non-root users must get through it
 
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,scenarios}
 cp /bin/busybox "$root/bin/busybox"

@@ -9,6 +9,10 @@ Reads the serial log of one boot and decides, independently of each other:
     parser and again by the kernel's kunit.py; the two must agree;
   - did every expected suite report, with as many cases as its plan says.
 
+  - did what the guest said the kernel would log before the next boot
+    (a line "vmxon-test: expect before the next boot: NAME TEXT") appear
+    between that line and the next BEGIN marker; each is one more case.
+
 Prints a short report and, last, the line "totals: PASSED FAILED SKIPPED".
 Any problem (missing marker, splat, parser disagreement, missing suite,
 plan mismatch) counts as one failure on top of the failed cases.
@@ -23,6 +27,7 @@ import tempfile
 
 BEGIN = 'vmxon-test: BEGIN'
 END = 'vmxon-test: END'
+EXPECT_RE = re.compile(r'vmxon-test: expect before the next boot: (\S+) (.*)$')
 
 SPLATS = [
     r'WARNING:', r'\bBUG:', r'\bOops\b', r'general protection fault',
@@ -214,6 +219,24 @@ def main():
             problems.append('kunit.py could not parse the KTAP')
         elif theirs != mine:
             problems.append(f'kunit.py counts {theirs} but this parser {mine}')
+
+    # Expectations across a reboot, judged on the whole log.
+    for i, x in enumerate(lines):
+        m = EXPECT_RE.search(x)
+        if not m:
+            continue
+        name, text = m.group(1), m.group(2).strip()
+        nxt = next((j for j in range(i + 1, len(lines)) if BEGIN in lines[j]),
+                   None)
+        found = nxt is not None and any(text in y for y in lines[i + 1:nxt])
+        print(f'  {args.target}: console: {name}: '
+              f'{"passed" if found else "FAILED"}')
+        if found:
+            mine['passed'] += 1
+        elif nxt is None:
+            problems.append(f'{name}: no second boot after "{text}"')
+        else:
+            problems.append(f'{name}: "{text}" not logged before the next boot')
 
     names = [s.name for s in suites]
     for want in filter(None, args.expect.split(',')):

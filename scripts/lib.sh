@@ -26,12 +26,15 @@ elapsed() {
 	echo "$(($(date +%s) - $1))s"
 }
 
-# build_module KDIR DIR: build our tree against KDIR in DIR with W=1;
-# fails on an error or on any warning.
+# build_module KDIR DIR [MAKE ARGS...]: build our tree against KDIR in DIR
+# with W=1; fails on an error or on any warning.
 build_module() {
-	rm -rf "$2"
-	mkdir -p "$2"
-	cp -r "$VMXON_TOP"/Kbuild "$VMXON_TOP"/*.[ch] "$VMXON_TOP"/kunit "$2/"
-	make -C "$1" M="$2" W=1 modules >"$2/build.log" 2>&1 &&
-		! grep -q "warning:" "$2/build.log"
+	local kdir=$1 dir=$2
+	shift 2
+	rm -rf "$dir"
+	mkdir -p "$dir/scripts"
+	cp -r "$VMXON_TOP"/Kbuild "$VMXON_TOP"/*.[ch] "$VMXON_TOP"/kunit "$dir/"
+	cp "$VMXON_TOP"/scripts/conftest.sh "$dir/scripts/"
+	make -C "$kdir" M="$dir" W=1 "$@" modules >"$dir/build.log" 2>&1 &&
+		! grep -q "warning:" "$dir/build.log"
 }

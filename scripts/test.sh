@@ -33,7 +33,8 @@ kunit_py=$ktree/source/tools/testing/kunit/kunit.py
 headers=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1)
 log "building the modules against the test kernel and ${headers:-no Debian headers}"
 r1=ok r2=ok
-build_module "$ktree" "$out/modules" || r1="not ok"
+# The guests get the test build: fault injection compiled in.
+build_module "$ktree" "$out/modules" VMXON_FAULT_INJECTION=y || r1="not ok"
 { [ -n "$headers" ] && build_module "$headers" "$out/modules-headers"; } || r2="not ok"
 suite=ok
 [ "$r1$r2" = okok ] || suite="not ok"
@@ -49,7 +50,7 @@ $suite 1 vmxon_build
 vmxon-test: END
 EOF
 
-mods=("$out/modules/vmxon.ko" "$out/modules/kunit/vmxon_kunit.ko")
+mods=("$out/modules/vmxon.ko" "$out/modules/vmxon_kunit.ko")
 for m in "${mods[@]}"; do
 	[ -f "$m" ] || die "module build failed, see $out/modules/build.log"
 done
@@ -79,7 +80,7 @@ for spec in $TARGETS; do
 	case "$t" in
 	qemu | qemu-kvm) cpus=${cpus:-4} tmo=180 extra= ;;
 	# With the TSC clocksource a Bochs SMP guest never woke from sleep.
-	bochs | bochs-*) cpus=${cpus:-2} tmo=$((300 + 150 * cpus)) extra=clocksource=acpi_pm ;;
+	bochs | bochs-*) cpus=${cpus:-2} tmo=$((300 + 150 * cpus)) extra="clocksource=acpi_pm no_console_suspend" ;;
 	*) die "unknown target $t" ;;
 	esac
 	if [ "$t" = qemu-kvm ] && ! nested_vmx; then

@@ -110,3 +110,64 @@ online_cpus() {
 			echo "${dir##*cpu}"
 	done
 }
+
+# cmos_write INDEX VALUE / cmos_read INDEX: a CMOS RAM byte (decimal), which
+# survives a reset, through /dev/port (index port 0x70, data port 0x71).
+port_write() {
+	printf "\\$(printf %o "$2")" |
+		dd of=/dev/port bs=1 seek=$(($1)) count=1 conv=notrunc 2>/dev/null
+}
+
+cmos_write() {
+	port_write 0x70 "$1"
+	port_write 0x71 "$2"
+}
+
+cmos_read() {
+	port_write 0x70 "$1"
+	dd if=/dev/port bs=1 skip=$((0x71)) count=1 2>/dev/null | od -An -tu1 | tr -d ' '
+}
+
+# The reboot scenario's CMOS byte (RTC alarm seconds: no BIOS or kernel
+# here uses it), and its value once the first boot rebooted with every CPU
+# in VMX root.
+REBOOT_CMOS=0x01
+REBOOT_DONE=178
+
+# rebooted: is this the second boot of the reboot scenario?
+rebooted() {
+	[ "$(cmos_read $REBOOT_CMOS)" = $REBOOT_DONE ]
+}
+
+# online_cpus_now: the CPUs online, one per line, from the kernel's mask
+# (a CPU's own online file can lag, after a failed resume).
+online_cpus_now() {
+	local r
+	for r in $(tr , ' ' </sys/devices/system/cpu/online); do
+		case $r in
+		*-*) seq "${r%-*}" "${r#*-}" ;;
+		*) echo "$r" ;;
+		esac
+	done
+}
+
+# cpu_list: the online CPUs as the kernel lists them (cpus_on's format).
+cpu_list() {
+	cat /sys/devices/system/cpu/online
+}
+
+# cpu_is CPU STATE REASON: the CPU's vmx group says so.
+cpu_is() {
+	local d=/sys/devices/system/cpu/cpu$1/vmx
+	[ "$(cat $d/state 2>&1) $(cat $d/reason 2>&1)" = "$2 $3" ] ||
+		{ echo "cpu$1: $(cat $d/state 2>&1)/$(cat $d/reason 2>&1)"; return 1; }
+}
+
+# every_cpu_is STATE REASON: each online CPU's vmx group says so.
+every_cpu_is() {
+	local cpu bad=
+	for cpu in $(online_cpus); do
+		cpu_is "$cpu" "$1" "$2" >/dev/null || bad="$bad $(cpu_is "$cpu" "$1" "$2")"
+	done
+	[ -z "$bad" ] || { echo "$bad"; return 1; }
+}

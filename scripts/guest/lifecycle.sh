@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+# suites: vmxon_lifecycle
+# CPU hotplug with vmxon enabled (without VMX: check-only), the per-CPU
+# group following each CPU and the masks exact after every step; then
+# suspend/resume through /sys/power/pm_test=core.
+ktap_begin vmxon_lifecycle
+
+sys=/sys/kernel/vmxon
+cpudir=/sys/devices/system/cpu
+nonboot=$(online_cpus | grep -vx 0)
+if has_vmx 0; then
+	on=on reason=ok param=
+else
+	on=off reason=no_vmx param=enable=0
+fi
+# on_list, failed_list: what cpus_on and cpus_failed must read: every
+# online CPU on and none failed, or without VMX the reverse.
+on_list() {
+	[ "$on" = on ] && cpu_list
+}
+
+failed_list() {
+	[ "$on" = on ] || cpu_list
+}
+
+ktap_run insmod insmod /lib/modules/vmxon.ko $param
+
+# One round: every non-boot CPU offline, then online, checking each step.
+hotplug_round() {
+	local cpu bad=
+	for cpu in $nonboot; do
+		echo 0 >$cpudir/cpu$cpu/online || bad="$bad cpu$cpu:offline-failed"
+		[ -d $cpudir/cpu$cpu/vmx ] && bad="$bad cpu$cpu:group-stays"
+		[ "$(cat $sys/cpus_on)" = "$(on_list)" ] ||
+			bad="$bad cpu$cpu-off:cpus_on=$(cat $sys/cpus_on)"
+		echo 1 >$cpudir/cpu$cpu/online || bad="$bad cpu$cpu:online-failed"
+		cpu_is "$cpu" $on $reason >/dev/null ||
+			bad="$bad $(cpu_is "$cpu" $on $reason)"
+		[ "$(cat $sys/cpus_on)" = "$(on_list)" ] ||
+			bad="$bad cpu$cpu-on:cpus_on=$(cat $sys/cpus_on)"
+		[ "$(cat $sys/cpus_failed)" = "$(failed_list)" ] ||
+			bad="$bad cpus_failed=$(cat $sys/cpus_failed)"
+	done
+	[ -z "$bad" ] || { echo "$bad"; return 1; }
+}
+
+if [ -z "$nonboot" ]; then
+	ktap_skip hotplug "one CPU only"
+else
+	for round in 1 2 3 4 5 6 7 8 9 10; do
+		ktap_run hotplug_round_$round hotplug_round
+	done
+	kmsg "vmxon-test: $((10 * $(echo "$nonboot" | grep -c .))) offline/online steps"
+	if [ "$on" = on ]; then
+		# A CPU offline while disabled comes back on after enabling.
+		last=$(echo "$nonboot" | tail -1)
+		ktap_run write_enabled_0 sh -c "echo 0 > $sys/enabled"
+		ktap_run every_cpu_off every_cpu_is off ok
+		echo 0 >$cpudir/cpu$last/online
+		ktap_run write_enabled_1_one_offline sh -c "echo 1 > $sys/enabled"
+		ktap_expect cpus_on_without_offline "$(cat $sys/cpus_on)" "$(cpu_list)"
+		echo 1 >$cpudir/cpu$last/online
+		ktap_run every_cpu_on_after_online every_cpu_is on ok
+		ktap_expect cpus_on_all "$(cat $sys/cpus_on)" "$(cpu_list)"
+	fi
+fi
+
+# Suspend to RAM, stopped at the "core" test point: the non-boot CPUs go
+# offline, syscore suspend runs on the boot CPU, then everything resumes.
+if [ "$on" != on ]; then
+	ktap_skip suspend_resume "no VMX"
+elif ! grep -qw mem /sys/power/state || ! grep -qw deep /sys/power/mem_sleep; then
+	ktap_skip suspend_resume "no S3 ('deep') here: $(cat /sys/power/state) / $(cat /sys/power/mem_sleep)"
+else
+	echo deep >/sys/power/mem_sleep
+	echo core >/sys/power/pm_test
+	# No 5 s busy-wait at the test point: long in an emulator.
+	echo 0 >/sys/module/suspend/parameters/pm_test_delay
+	kmsg_mark
+	ktap_run suspend_resume sh -c "echo mem > /sys/power/state"
+	echo none >/sys/power/pm_test
+	log=$(dmesg_since_mark)
+	ktap_expect suspend_vmx_off_cpu0 \
+		"$(echo "$log" | grep -c "vmxon: suspend: cpu0: VMX off")" 1
+	ktap_expect resume_vmx_on_cpu0 \
+		"$(echo "$log" | grep -c "vmxon: resume: cpu0: VMX on")" 1
+	missing=
+	for cpu in $nonboot; do
+		echo "$log" | grep -q "vmxon: cpu$cpu: going offline, VMX off" ||
+			missing="$missing cpu$cpu:off"
+		echo "$log" | grep -q "vmxon: cpu$cpu: online, VMX on" ||
+			missing="$missing cpu$cpu:on"
+	done
+	ktap_expect nonboot_off_then_on "$missing" ""
+	ktap_run every_cpu_on_after_resume every_cpu_is on ok
+	ktap_expect cpus_on_after_resume "$(cat $sys/cpus_on)" "$(cpu_list)"
+fi
+
+ktap_run rmmod rmmod vmxon
+ktap_expect no_group_left "$(ls -d $cpudir/cpu*/vmx 2>/dev/null)" ""
+
+ktap_end

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+# suites: vmxon_stress
+# Load/unload cycles; enable/disable toggles racing with CPU hotplug and
+# with readers of every sysfs file; reads racing with rmmod. Lockdep and
+# DEBUG_ATOMIC_SLEEP are on; the judge fails any splat. Without VMX,
+# vmxon runs check-only and the toggles are left out.
+ktap_begin vmxon_stress
+
+sys=/sys/kernel/vmxon
+cpudir=/sys/devices/system/cpu
+param= on=1
+has_vmx 0 || { param=enable=0 on=; }
+nonboot=$(online_cpus | grep -vx 0)
+
+cycles=0
+i=0
+while [ $i -lt 100 ]; do
+	insmod /lib/modules/vmxon.ko $param && rmmod vmxon && cycles=$((cycles + 1))
+	i=$((i + 1))
+done
+ktap_expect load_unload_100_cycles $cycles 100
+
+# readers: read every vmxon sysfs file until /tmp/stop appears.
+readers() {
+	while [ ! -e /tmp/stop ]; do
+		cat $sys/* $cpudir/cpu*/vmx/* >/dev/null 2>&1
+	done
+}
+
+hotplug() {
+	while [ ! -e /tmp/stop ]; do
+		for cpu in $nonboot; do
+			echo 0 >$cpudir/cpu$cpu/online
+			echo 1 >$cpudir/cpu$cpu/online
+		done
+	done
+}
+
+rm -f /tmp/stop
+ktap_run insmod insmod /lib/modules/vmxon.ko $param
+readers & r1=$!
+readers & r2=$!
+[ -n "$nonboot" ] && { hotplug & h=$!; }
+toggles=0 bad=
+if [ -n "$on" ]; then
+	i=0
+	while [ $i -lt 50 ]; do
+		sh -c "echo 0 > $sys/enabled" || bad="$bad off$i"
+		sh -c "echo 1 > $sys/enabled" || bad="$bad on$i"
+		toggles=$((toggles + 1))
+		i=$((i + 1))
+	done
+else
+	sleep 20
+fi
+touch /tmp/stop
+wait
+ktap_expect toggles_without_error "$bad" ""
+kmsg "vmxon-test: $cycles load/unload cycles, $toggles toggle rounds racing with hotplug and readers"
+for cpu in $nonboot; do
+	echo 1 >$cpudir/cpu$cpu/online 2>/dev/null
+done
+if [ -n "$on" ]; then
+	ktap_run every_cpu_on_at_the_end every_cpu_is on ok
+	ktap_expect cpus_on_exact "$(cat $sys/cpus_on)" "$(cpu_list)"
+else
+	ktap_run every_cpu_checked every_cpu_is off no_vmx
+fi
+ktap_expect cpus_failed_none_or_all "$(cat $sys/cpus_failed)" \
+	"$([ -n "$on" ] || cpu_list)"
+ktap_run rmmod rmmod vmxon
+
+# Reads racing with rmmod (and insmod).
+rm -f /tmp/stop
+readers & r1=$!
+readers & r2=$!
+i=0 raced=0
+while [ $i -lt 20 ]; do
+	insmod /lib/modules/vmxon.ko $param && rmmod vmxon && raced=$((raced + 1))
+	i=$((i + 1))
+done
+touch /tmp/stop
+wait
+ktap_expect reads_racing_rmmod_20_cycles $raced 20
+ktap_expect nothing_left "$(ls -d $sys /sys/module/vmxon 2>/dev/null)" ""
+ktap_end

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module and the kernel's events around it: CPU hotplug, reboot and
+ * kexec, suspend and resume, and kvm_intel coming and going. The decisions
+ * live in vmx_percpu.c; this file only connects them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/reboot.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/syscore_ops.h>
+
+#include "vmx_internal.h"
+
+static bool enable = true;
+module_param(enable, bool, 0444);
+MODULE_PARM_DESC(enable, "Enable VMX on every CPU at load (default Y); N only checks and reports");
+
+/**
+ * vmx_kvm_intel_loaded() - is kvm_intel loaded, or built in
+ *
+ * Every module's kobject is in the kset of ours (/sys/module).
+ *
+ * Context: Process context.
+ * Return: true when /sys/module/kvm_intel exists.
+ */
+bool vmx_kvm_intel_loaded(void)
+{
+	struct kobject *kobj;
+
+	kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
+	if (!kobj)
+		return false;
+	kobject_put(kobj);
+	return true;
+}
+
+/* --- CPU hotplug --------------------------------------------------------- */
+
+static enum cpuhp_state vmx_cpuhp_state;
+/* cpuhp_remove_state() runs: a teardown must not fail (it would BUG). */
+static bool vmx_cpuhp_removing;
+
+static int vmx_cpu_online(unsigned int cpu)
+{
+	int err;
+
+	/* A CPU coming back from suspend: fail_resume. */
+	if (cpuhp_tasks_frozen)
+		vmx_fault_resume(cpu);
+	err = vmxon_cpu_online(cpu);
+	if (err)
+		return err;
+	err = vmx_sysfs_cpu_add(cpu);
+	if (err) {
+		pr_err("cpu%u: refused online: no sysfs group (%d)\n", cpu, err);
+	} else if (vmx_should_fail(VMX_FAULT_ONLINE, cpu)) {
+		pr_err("cpu%u: refused online: fail_online injected\n", cpu);
+		vmx_sysfs_cpu_remove(cpu);
+		err = -EIO;
+	}
+	if (err)
+		vmxon_cpu_offline(cpu);
+	return err;
+}
+
+static int vmx_cpu_offline(unsigned int cpu)
+{
+	int err;
+
+	err = vmxon_cpu_offline(cpu);
+	if (err && !READ_ONCE(vmx_cpuhp_removing))
+		return err;
+	vmx_sysfs_cpu_remove(cpu);
+	return 0;
+}
+
+/* --- reboot, kexec, suspend, resume ------------------------------------- */
+
+/* Also run by kernel_kexec(): 6.1 has no syscore_shutdown() there. */
+static int vmx_reboot_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	vmxon_stop();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vmx_reboot_nb = {
+	.notifier_call = vmx_reboot_notify,
+};
+
+#ifdef VMX_HAVE_REGISTER_SYSCORE
+static int vmx_syscore_suspend(void *data)
+{
+	return vmxon_suspend();
+}
+
+static void vmx_syscore_resume(void *data)
+{
+	vmxon_resume();
+}
+
+static const struct syscore_ops vmx_syscore_ops = {
+	.suspend = vmx_syscore_suspend,
+	.resume = vmx_syscore_resume,
+};
+
+static struct syscore vmx_syscore = {
+	.ops = &vmx_syscore_ops,
+};
+
+static void vmx_syscore_register(void)
+{
+	register_syscore(&vmx_syscore);
+}
+
+static void vmx_syscore_unregister(void)
+{
+	unregister_syscore(&vmx_syscore);
+}
+#else
+static int vmx_syscore_suspend(void)
+{
+	return vmxon_suspend();
+}
+
+static void vmx_syscore_resume(void)
+{
+	vmxon_resume();
+}
+
+static struct syscore_ops vmx_syscore_ops = {
+	.suspend = vmx_syscore_suspend,
+	.resume = vmx_syscore_resume,
+};
+
+static void vmx_syscore_register(void)
+{
+	register_syscore_ops(&vmx_syscore_ops);
+}
+
+static void vmx_syscore_unregister(void)
+{
+	unregister_syscore_ops(&vmx_syscore_ops);
+}
+#endif
+
+/* --- kvm_intel ------------------------------------------------------------ */
+
+static int vmx_module_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "kvm_intel"))
+		return NOTIFY_DONE;
+	if (action == MODULE_STATE_COMING)
+		return notifier_from_errno(vmxon_kvm_coming());
+	if (action == MODULE_STATE_GOING)
+		vmxon_kvm_going();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vmx_module_nb = {
+	.notifier_call = vmx_module_notify,
+};
+
+/* --- debugfs: measurements, and fault injection in test builds ------------ */
+
+DEFINE_SHOW_ATTRIBUTE(vmxon_stats);
+
+static struct dentry *vmx_debugfs;
+
+static int vmx_debugfs_init(void)
+{
+	int err;
+
+	vmx_debugfs = debugfs_create_dir("vmxon", NULL);
+	debugfs_create_file("stats", 0400, vmx_debugfs, NULL,
+			    &vmxon_stats_fops);
+	err = vmx_fault_init(vmx_debugfs);
+	if (err)
+		debugfs_remove_recursive(vmx_debugfs);
+	return err;
+}
+
+/* --- the module ----------------------------------------------------------- */
+
+static int __init vmxon_init(void)
+{
+	int err;
+
+	vmxon_init_state();
+	err = vmx_debugfs_init();
+	if (err)
+		return err;
+	err = register_module_notifier(&vmx_module_nb);
+	if (err)
+		goto err_debugfs;
+	err = register_reboot_notifier(&vmx_reboot_nb);
+	if (err)
+		goto err_module_nb;
+	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "x86/vmxon:online",
+				vmx_cpu_online, vmx_cpu_offline);
+	if (err < 0)
+		goto err_reboot_nb;
+	vmx_cpuhp_state = err;
+	err = 0;
+	if (enable)
+		err = vmxon_set_enabled(true);
+	else
+		vmxon_check_all();
+	if (err)
+		goto err_cpuhp;
+	err = vmx_sysfs_init();
+	if (err)
+		goto err_disable;
+	vmx_syscore_register();
+	pr_info("%s, %u CPUs\n",
+		enable ? "VMX root on every CPU" : "checked only (enable=0)",
+		num_online_cpus());
+	return 0;
+
+err_disable:
+	vmxon_set_enabled(false);
+err_cpuhp:
+	WRITE_ONCE(vmx_cpuhp_removing, true);
+	cpuhp_remove_state(vmx_cpuhp_state);
+err_reboot_nb:
+	unregister_reboot_notifier(&vmx_reboot_nb);
+err_module_nb:
+	unregister_module_notifier(&vmx_module_nb);
+err_debugfs:
+	debugfs_remove_recursive(vmx_debugfs);
+	return err;
+}
+
+static void __exit vmxon_exit(void)
+{
+	vmx_syscore_unregister();
+	vmx_sysfs_exit();
+	vmxon_set_enabled(false);
+	WRITE_ONCE(vmx_cpuhp_removing, true);
+	cpuhp_remove_state(vmx_cpuhp_state);
+	unregister_reboot_notifier(&vmx_reboot_nb);
+	unregister_module_notifier(&vmx_module_nb);
+	debugfs_remove_recursive(vmx_debugfs);
+}
+
+module_init(vmxon_init);
+module_exit(vmxon_exit);
+
+MODULE_DESCRIPTION("Put every CPU in VMX root operation and report why not");
+MODULE_LICENSE("GPL");
