@@ -32,7 +32,10 @@ if [ "$path_only" = 1 ]; then
 fi
 
 mkdir -p "$VMXON_CACHE/src" "$VMXON_CACHE/kernel"
-exec 9>"$VMXON_CACHE/kernel/.lock"
+# One lock per cache key: a build of one kernel never waits for (or blocks)
+# a run that only needs another, already cached one. The shared source tree
+# is unpacked under its own lock.
+exec 9>"$obj.lock"
 flock 9
 
 if [ -f "$obj/.vmxon-built" ]; then
@@ -41,6 +44,8 @@ if [ -f "$obj/.vmxon-built" ]; then
 	exit 0
 fi
 
+exec 8>"$src.lock"
+flock 8
 if [ ! -f "$src/.vmxon-unpacked" ]; then
 	log "unpacking $tarball ..." >&2
 	rm -rf "$src" "$src.tmp"
@@ -49,6 +54,7 @@ if [ ! -f "$src/.vmxon-unpacked" ]; then
 	touch "$src.tmp/.vmxon-unpacked"
 	mv "$src.tmp" "$src"
 fi
+exec 8>&-
 
 rm -rf "$obj"
 mkdir -p "$obj"
