@@ -35,3 +35,24 @@ build_module() {
 	make -C "$1" M="$2" W=1 modules >"$2/build.log" 2>&1 &&
 		! grep -q "warning:" "$2/build.log"
 }
+
+# suite_of_series SERIES: the Debian suite whose linux-source-SERIES the
+# test bench uses (6.1 comes installed from the machine's own release).
+suite_of_series() {
+	case "$1" in
+	6.1) echo bookworm ;;
+	6.12) echo trixie ;;
+	7.2) echo sid ;;
+	*) return 1 ;;
+	esac
+}
+
+# stock_headers SERIES: a KDIR of Debian's stock headers for that series:
+# installed ones (/usr/src/linux-headers-SERIES.*-amd64), else fetched into
+# the cache by scripts/headers.sh. Prints nothing and fails if neither.
+stock_headers() {
+	local h
+	h=$(ls -d /usr/src/linux-headers-"$1".*-amd64 2>/dev/null | sort -V | tail -1)
+	[ -n "$h" ] || h=$("$VMXON_TOP/scripts/headers.sh" "$1") || return 1
+	echo "$h"
+}
