@@ -77,9 +77,10 @@ if [ -n "$refuse" ] && [ -f "$refuse/.vmxon-built" ]; then
 			>"$dir/problems.log"
 	elif ! grep -qF "#error \"$REFUSAL" "$dir/build.log"; then
 		{ echo "the build against 7.2 failed without #error \"$REFUSAL ...\":"
-		  grep -E "error:|Error" "$dir/build.log"; } >"$dir/problems.log"
+		  grep -iE "error:|Error [0-9]" "$dir/build.log"; } >"$dir/problems.log"
 	else
-		grep -E "error:" "$dir/build.log" | grep -vF "#error \"$REFUSAL" \
+		# compiler, assembler and modpost errors alike, but our #error
+		grep -iE "error:" "$dir/build.log" | grep -vF "#error \"$REFUSAL" \
 			>"$dir/problems.log"
 	fi
 	report "refusal of 7.2 ($(basename "$refuse")) with #error \"$REFUSAL ...\"" \
