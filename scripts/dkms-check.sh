@@ -28,10 +28,13 @@ fail() {
 }
 
 # The package as a clone would have it: tracked files and new, unignored
-# ones (no build output, no .git).
-(cd "$VMXON_TOP" && git ls-files -co --exclude-standard -z |
-	xargs -0 tar -c --ignore-failed-read) | tar -C "$priv/pkg" -x ||
-	die "could not stage the package"
+# ones (no build output, no .git); outside git, all but build/.
+if git -C "$VMXON_TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	(cd "$VMXON_TOP" && git ls-files -co --exclude-standard -z |
+		xargs -0 tar -c --ignore-failed-read) | tar -C "$priv/pkg" -x
+else
+	tar -C "$VMXON_TOP" -c --exclude=./build --exclude=./.git . | tar -C "$priv/pkg" -x
+fi || die "could not stage the package"
 cat >"$priv/etc/framework.conf" <<EOF
 dkms_tree="$priv/tree"
 source_tree="$priv/source"
