@@ -38,7 +38,7 @@ else
 		# No download just to name the tree: the newest one fetched.
 		deb=$(ls -d "$VMXON_CACHE/deb/${pkg}_"* 2>/dev/null | sort -V | tail -1) ||
 			true
-		[ -n "$deb" ] || die "$pkg was never fetched (run scripts/kernel.sh $series)"
+		[ -n "$deb" ] || die "$pkg was never fetched (run scripts/kernel.sh [--prepare] $series)"
 	else
 		deb=$("$VMXON_TOP/scripts/debfetch.sh" "$suite" "$pkg") ||
 			die "could not fetch $pkg from $suite"
