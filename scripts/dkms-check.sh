@@ -66,7 +66,7 @@ else
 fi
 mapfile -t trees < <(printf '%s\n' "${trees[@]}" | sort -u)
 
-before=$(ls -A /var/lib/dkms 2>/dev/null | xargs)
+before=$(find /var/lib/dkms -mindepth 1 -maxdepth 1 2>/dev/null | sort)
 start=$(date +%s)
 if ! dkms_run add "$priv/pkg" >"$priv/add.log" 2>&1; then
 	cat "$priv/add.log"
@@ -120,7 +120,7 @@ else
 	cat "$priv/remove.log"
 	fail "dkms remove"
 fi
-after=$(ls -A /var/lib/dkms 2>/dev/null | xargs)
+after=$(find /var/lib/dkms -mindepth 1 -maxdepth 1 2>/dev/null | sort)
 [ "$before" = "$after" ] || fail "the machine's /var/lib/dkms changed: '$before' -> '$after'"
 
 [ "$bad" = 0 ] || die "dkms-check: $bad problem(s); logs under $priv"
