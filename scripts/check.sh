@@ -44,8 +44,7 @@ report() {
 # build KDIR NAME: W=1, -Werror and sparse; any warning is a failure.
 build() {
 	local dir=$out/$2
-	mkdir -p "$dir"
-	cp -r Kbuild ./*.[ch] kunit "$dir/"
+	stage_module "$dir"
 	if make -C "$1" M="$dir" W=1 C=1 KCFLAGS=-Werror modules \
 		>"$dir/build.log" 2>&1; then
 		grep -E "warning:|error:" "$dir/build.log" >"$dir/problems.log"
@@ -70,8 +69,7 @@ done
 refuse=$("$VMXON_TOP/scripts/kernel.sh" --path --prepare 7.2 2>/dev/null)
 if [ -n "$refuse" ] && [ -f "$refuse/.vmxon-built" ]; then
 	dir=$out/refusal-7.2
-	mkdir -p "$dir"
-	cp -r Kbuild ./*.[ch] kunit "$dir/"
+	stage_module "$dir"
 	if make -C "$refuse" M="$dir" modules >"$dir/build.log" 2>&1; then
 		echo "the build against 7.2 succeeded; it must stop with #error \"$REFUSAL ...\"" \
 			>"$dir/problems.log"

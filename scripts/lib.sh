@@ -26,12 +26,19 @@ elapsed() {
 	echo "$(($(date +%s) - $1))s"
 }
 
+# stage_module DIR: copy what a module build needs into DIR (the one list
+# of the module's build inputs: add new ones here).
+stage_module() {
+	mkdir -p "$1"
+	cp -r "$VMXON_TOP"/Kbuild "$VMXON_TOP"/VERSION "$VMXON_TOP"/*.[ch] \
+		"$VMXON_TOP"/kunit "$1/"
+}
+
 # build_module KDIR DIR: build our tree against KDIR in DIR with W=1;
 # fails on an error or on any warning.
 build_module() {
 	rm -rf "$2"
-	mkdir -p "$2"
-	cp -r "$VMXON_TOP"/Kbuild "$VMXON_TOP"/*.[ch] "$VMXON_TOP"/kunit "$2/"
+	stage_module "$2"
 	make -C "$1" M="$2" W=1 modules >"$2/build.log" 2>&1 &&
 		! grep -q "warning:" "$2/build.log"
 }
