@@ -4,6 +4,8 @@
 # Everyone:    make demo         vmxon in an emulated machine with VMX
 # Developers:  make test         everything, in emulators (see README.md)
 #              make check        W=1, sparse, checkpatch, kernel-doc
+#              make dkms-check   dkms add/build/remove, private DKMS tree
+#              make kernel-7.2   prepare a 7.2 tree for the refusal check
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: modules
@@ -24,4 +26,10 @@ check:
 demo:
 	scripts/demo.sh
 
-.PHONY: all modules clean test check demo
+dkms-check:
+	scripts/dkms-check.sh
+
+kernel-7.2:
+	scripts/kernel.sh --prepare 7.2
+
+.PHONY: all modules clean test check demo dkms-check kernel-7.2

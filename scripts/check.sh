@@ -2,15 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: the static checks, all of which must be clean:
-#   W=1 with -Werror and sparse (C=1), against the test kernel (with the
-#   KUnit module) and against the newest installed Debian headers;
-#   checkpatch.pl --strict and kernel-doc from the kernel source tree.
+#   W=1 with -Werror and sparse (C=1), against each test kernel (with the
+#   KUnit module) and against Debian's stock headers of each series
+#   (KERNELS, default "6.1 6.12"; see scripts/headers.sh for 6.12);
+#   checkpatch.pl --strict and kernel-doc from the first kernel's source;
+#   the refusal on kernels that restrict the CR4 helpers to KVM, against a
+#   prepared 7.2 tree when one is cached (`make kernel-7.2`).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+KERNELS=${KERNELS:-6.1 6.12}
+# What the module's #error says on such kernels (the string is shared with
+# the module source: change both together).
+REFUSAL="vmxon: this kernel restricts the CR4 helpers to KVM"
+
 "$VMXON_TOP/scripts/deps.sh" || die "could not install the dependencies"
-ktree=$("$VMXON_TOP/scripts/kernel.sh" 6.1) || die "no test kernel"
-src=$ktree/source
+declare -A ktree
+for k in $KERNELS; do
+	ktree[$k]=$("$VMXON_TOP/scripts/kernel.sh" "$k") || die "no $k test kernel"
+done
+first=${KERNELS%% *}
+src=${ktree[$first]}/source
 out=$VMXON_OUT/check
 rm -rf "$out"
 mkdir -p "$out"
@@ -34,9 +46,7 @@ report() {
 build() {
 	local kdir=$1 dir=$out/$2
 	shift 2
-	mkdir -p "$dir/scripts"
-	cp -r Kbuild ./*.[ch] kunit "$dir/"
-	cp scripts/conftest.sh "$dir/scripts/"
+	stage_module "$dir"
 	if make -C "$kdir" M="$dir" W=1 C=1 KCFLAGS=-Werror "$@" modules \
 		>"$dir/build.log" 2>&1; then
 		grep -E "warning:|error:" "$dir/build.log" >"$dir/problems.log"
@@ -46,14 +56,38 @@ build() {
 	report "W=1 + sparse against ${dir##*/}" "$dir/problems.log"
 }
 
-build "$ktree" test-kernel
-build "$ktree" test-kernel-fault-injection VMXON_FAULT_INJECTION=y
-headers=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1)
-if [ -n "$headers" ]; then
-	build "$headers" "$(basename "$headers")"
+for k in $KERNELS; do
+	build "${ktree[$k]}" "test-kernel-$k"
+	build "${ktree[$k]}" "test-kernel-$k-fault-injection" VMXON_FAULT_INJECTION=y
+	if headers=$(stock_headers "$k"); then
+		build "$headers" "$(basename "$headers")"
+	else
+		echo "no Debian headers for $k (installed or fetched)" >"$out/headers-$k.bad"
+		report "W=1 + sparse against Debian's $k headers" "$out/headers-$k.bad"
+	fi
+done
+
+# refusal: against a kernel that restricts the CR4 helpers to KVM the
+# build must stop with our #error, and with no other error.
+refuse=$("$VMXON_TOP/scripts/kernel.sh" --path --prepare 7.2 2>/dev/null)
+if [ -n "$refuse" ] && [ -f "$refuse/.vmxon-built" ]; then
+	dir=$out/refusal-7.2
+	stage_module "$dir"
+	if make -C "$refuse" M="$dir" modules >"$dir/build.log" 2>&1; then
+		echo "the build against 7.2 succeeded; it must stop with #error \"$REFUSAL ...\"" \
+			>"$dir/problems.log"
+	elif ! grep -qF "#error \"$REFUSAL" "$dir/build.log"; then
+		{ echo "the build against 7.2 failed without #error \"$REFUSAL ...\":"
+		  grep -iE "error:|Error [0-9]" "$dir/build.log"; } >"$dir/problems.log"
+	else
+		# compiler, assembler and modpost errors alike, but our #error
+		grep -iE "error:" "$dir/build.log" | grep -vF "#error \"$REFUSAL" \
+			>"$dir/problems.log"
+	fi
+	report "refusal of 7.2 ($(basename "$refuse")) with #error \"$REFUSAL ...\"" \
+		"$dir/problems.log"
 else
-	echo "no linux-headers-*-amd64 installed" >"$out/headers.bad"
-	report "W=1 + sparse against Debian headers" "$out/headers.bad"
+	log "skipped: refusal of 7.2: no prepared 7.2 tree; run \`make kernel-7.2\` to enable"
 fi
 
 # One known false positive: checkpatch reads the asm goto label in

@@ -9,7 +9,7 @@ set -euo pipefail
 pkgs=(
 	# kernel and module builds
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
-	python3 perl sparse
+	python3 perl sparse dkms
 	linux-source-6.1 linux-headers-amd64
 	# the guest and the emulators
 	busybox-static qemu-system-x86 bochs bochsbios vgabios

@@ -44,6 +44,7 @@ SPLAT_RE = re.compile('|'.join(SPLATS))
 TIMESTAMP_RE = re.compile(r'^\[\s*\d+\.\d+\] ?')
 RESULT_RE = re.compile(r'^(\s*)(ok|not ok) (\d+)(?: -)? ?([^#]*?)\s*(#.*)?$')
 PLAN_RE = re.compile(r'^(\s*)1\.\.(\d+)\s*$')
+DOC_HEADER_RE = re.compile(r'^(KTAP version \d+|TAP version \d+|1\.\.\d+)\s*$')
 KTAP_RE = re.compile(r'^\s*(KTAP version \d+|TAP version \d+|# Subtest: .*|'
                      r'1\.\.\d+|(not )?ok \d+.*|# .*)$')
 
@@ -185,7 +186,11 @@ def main():
         problems.append(f'... and {len(splats) - 10} more splat lines')
 
     body = lines[(begin or 0) + 1:end if end is not None else len(lines)]
-    ktap = [x for x in body if KTAP_RE.match(x)]
+    # Unindented document headers are the kernel's: from 6.12 on KUnit
+    # prints "KTAP version 1" and "1..N" for each module's suites. The
+    # suites of all modules and scripts form one document here, with a
+    # header of its own (below), so those are dropped.
+    ktap = [x for x in body if KTAP_RE.match(x) and not DOC_HEADER_RE.match(x)]
     root, perr = parse(ktap)
     problems += perr
     check_plans(root, problems)

@@ -26,15 +26,43 @@ elapsed() {
 	echo "$(($(date +%s) - $1))s"
 }
 
+# stage_module DIR: copy what a module build needs into DIR (the one list
+# of the module's build inputs: add new ones here).
+stage_module() {
+	mkdir -p "$1/scripts"
+	cp -r "$VMXON_TOP"/Kbuild "$VMXON_TOP"/VERSION "$VMXON_TOP"/*.[ch] \
+		"$VMXON_TOP"/kunit "$1/"
+	cp "$VMXON_TOP"/scripts/conftest.sh "$1/scripts/"
+}
+
 # build_module KDIR DIR [MAKE ARGS...]: build our tree against KDIR in DIR
 # with W=1; fails on an error or on any warning.
 build_module() {
 	local kdir=$1 dir=$2
 	shift 2
 	rm -rf "$dir"
-	mkdir -p "$dir/scripts"
-	cp -r "$VMXON_TOP"/Kbuild "$VMXON_TOP"/*.[ch] "$VMXON_TOP"/kunit "$dir/"
-	cp "$VMXON_TOP"/scripts/conftest.sh "$dir/scripts/"
+	stage_module "$dir"
 	make -C "$kdir" M="$dir" W=1 "$@" modules >"$dir/build.log" 2>&1 &&
 		! grep -q "warning:" "$dir/build.log"
+}
+
+# suite_of_series SERIES: the Debian suite whose linux-source-SERIES the
+# test bench uses (6.1 comes installed from the machine's own release).
+suite_of_series() {
+	case "$1" in
+	6.1) echo bookworm ;;
+	6.12) echo trixie ;;
+	7.2) echo sid ;;
+	*) return 1 ;;
+	esac
+}
+
+# stock_headers SERIES: a KDIR of Debian's stock headers for that series:
+# installed ones (/usr/src/linux-headers-SERIES.*-amd64), else fetched into
+# the cache by scripts/headers.sh. Prints nothing and fails if neither.
+stock_headers() {
+	local h
+	h=$(ls -d /usr/src/linux-headers-"$1".*-amd64 2>/dev/null | sort -V | tail -1)
+	[ -n "$h" ] || h=$("$VMXON_TOP/scripts/headers.sh" "$1") || return 1
+	echo "$h"
 }

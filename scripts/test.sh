@@ -6,15 +6,33 @@
 # line "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
 # Environment:
-#   TARGETS    targets to run, each EMULATOR[:CPUS] with EMULATOR one of
-#              qemu, qemu-kvm, bochs, bochs-MODEL (`bochs --help cpu`);
-#              default: qemu bochs bochs:4 qemu-kvm
+#   KERNELS    test kernels (scripts/kernel.sh series), default: 6.1 6.12
+#   TARGETS    targets to run on every kernel, each EMULATOR[:CPUS] with
+#              EMULATOR one of qemu, qemu-kvm, bochs, bochs-MODEL
+#              (`bochs --help cpu`); default: per kernel, see default_targets
+#   JOBS       guests booted at once (default: the number of CPUs)
 #   GUEST_TIMEOUT  seconds, overrides each boot's hard timeout
 #   SCENARIOS  guest scenarios from scripts/guest/ (default: all)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TARGETS=${TARGETS:-qemu bochs bochs:4 qemu-kvm}
+KERNELS=${KERNELS:-6.1 6.12}
+JOBS=${JOBS:-$(nproc)}
+
+# default_targets SERIES: what a plain `make test` boots on that kernel.
+# Every kernel gets the no-VMX path (qemu), the real VMX paths (bochs, 2
+# CPUs) and nested KVM where the host has it. The 4-CPU Bochs boot runs the
+# same scenarios on more CPUs and is the longest of all: one kernel gets it,
+# the newest (Debian's current release), which keeps a warm run of both
+# kernels well under 30 minutes on 2 cores. TARGETS=... runs the same
+# targets on every kernel, e.g. TARGETS="qemu bochs bochs:4".
+default_targets() {
+	case "$1" in
+	6.12) echo qemu bochs bochs:4 qemu-kvm ;;
+	*) echo qemu bochs qemu-kvm ;;
+	esac
+}
+
 if [ -z "${SCENARIOS:-}" ]; then
 	# The scenarios that report KTAP: those with a "# suites:" line.
 	SCENARIOS=$(cd "$VMXON_TOP/scripts/guest" && grep -l '^# suites: ' ./*.sh |
@@ -25,36 +43,42 @@ rm -rf "$out"
 mkdir -p "$out"
 
 "$VMXON_TOP/scripts/deps.sh" || die "could not install the dependencies"
-ktree=$("$VMXON_TOP/scripts/kernel.sh" 6.1) || die "no test kernel"
-kunit_py=$ktree/source/tools/testing/kunit/kunit.py
-
-# --- host: the module builds, reported as a KTAP suite of their own ------
-
-headers=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1)
-log "building the modules against the test kernel and ${headers:-no Debian headers}"
-r1=ok r2=ok
-# The guests get the test build: fault injection compiled in.
-build_module "$ktree" "$out/modules" VMXON_FAULT_INJECTION=y || r1="not ok"
-{ [ -n "$headers" ] && build_module "$headers" "$out/modules-headers"; } || r2="not ok"
-suite=ok
-[ "$r1$r2" = okok ] || suite="not ok"
-cat >"$out/host.log" <<EOF
-vmxon-test: BEGIN target=host
-    # Subtest: vmxon_build
-    1..2
-    # test_kernel_w1: $out/modules/build.log
-    $r1 1 test_kernel_w1
-    # debian_headers_w1: ${headers:-no linux-headers-*-amd64} $out/modules-headers/build.log
-    $r2 2 debian_headers_w1
-$suite 1 vmxon_build
-vmxon-test: END
-EOF
-
-mods=("$out/modules/vmxon.ko" "$out/modules/vmxon_kunit.ko")
-for m in "${mods[@]}"; do
-	[ -f "$m" ] || die "module build failed, see $out/modules/build.log"
+declare -A ktree
+for k in $KERNELS; do
+	ktree[$k]=$("$VMXON_TOP/scripts/kernel.sh" "$k") || die "no $k test kernel"
 done
-"$VMXON_TOP/scripts/initramfs.sh" "$out/initrd.gz" "$ktree" "${mods[@]}"
+
+# --- host: the module builds, reported as a KTAP suite per kernel ------
+
+for k in $KERNELS; do
+	kout=$out/$k
+	mkdir -p "$kout"
+	headers=$(stock_headers "$k") || headers=
+	log "$k: building the modules against the test kernel and ${headers:-no Debian headers}"
+	r1=ok r2=ok
+	# The guests get the test build: fault injection compiled in.
+	build_module "${ktree[$k]}" "$kout/modules" VMXON_FAULT_INJECTION=y || r1="not ok"
+	{ [ -n "$headers" ] && build_module "$headers" "$kout/modules-headers"; } || r2="not ok"
+	suite=ok
+	[ "$r1$r2" = okok ] || suite="not ok"
+	cat >"$kout/host.log" <<-EOF
+		vmxon-test: BEGIN target=$k/host
+		    # Subtest: vmxon_build
+		    1..2
+		    # test_kernel_w1: ${ktree[$k]} $kout/modules/build.log
+		    $r1 1 test_kernel_w1
+		    # debian_headers_w1: ${headers:-no linux-headers-$k.*-amd64} $kout/modules-headers/build.log
+		    $r2 2 debian_headers_w1
+		$suite 1 vmxon_build
+		vmxon-test: END
+	EOF
+
+	mods=("$kout/modules/vmxon.ko" "$kout/modules/vmxon_kunit.ko")
+	for m in "${mods[@]}"; do
+		[ -f "$m" ] || die "$k: module build failed, see $kout/modules/build.log"
+	done
+	"$VMXON_TOP/scripts/initramfs.sh" "$kout/initrd.gz" "${ktree[$k]}" "${mods[@]}"
+done
 
 # --- guests ------------------------------------------------------------
 
@@ -71,9 +95,24 @@ nested_vmx() {
 	[ -w /dev/kvm ] && grep -qsx '[Y1]' /sys/module/kvm_intel/parameters/nested
 }
 
+# Every guest as "KERNEL/SPEC", the slowest first (Bochs by CPU count,
+# then QEMU), so that the last boots to start are the short ones.
+runs=()
+for k in $KERNELS; do
+	for spec in ${TARGETS:-$(default_targets "$k")}; do
+		runs+=("$k/$spec")
+	done
+done
+mapfile -t runs < <(printf '%s\n' "${runs[@]}" | awk -F/ '{
+	n = split($2, a, ":"); cpus = (n > 1) ? a[2] : (a[1] ~ /^bochs/ ? 2 : 4)
+	w = (a[1] ~ /^bochs/) ? 100 * cpus : cpus
+	if ($1 !~ /^6\.1$/) w += 1		# newer kernels boot slower
+	print w "\t" $0 }' | sort -s -k1,1nr | cut -f2-)
+
 declare -A why_skipped
 started=()
-for spec in $TARGETS; do
+for run in "${runs[@]}"; do
+	k=${run%%/*} spec=${run#*/}
 	t=${spec%%:*}
 	cpus=
 	[ "$t" = "$spec" ] || cpus=${spec#*:}
@@ -84,26 +123,32 @@ for spec in $TARGETS; do
 	*) die "unknown target $t" ;;
 	esac
 	if [ "$t" = qemu-kvm ] && ! nested_vmx; then
-		why_skipped[$spec]="this host offers no nested VMX"
+		why_skipped[$run]="this host offers no nested VMX"
 		continue
 	fi
 	tmo=${GUEST_TIMEOUT:-$tmo}
-	dir=$out/${spec/:/-}
-	log "booting $spec ($cpus CPUs; log: $dir/serial.log)"
-	LABEL=$spec CPUS=$cpus TIMEOUT=$tmo "$VMXON_TOP/scripts/boot.sh" "$t" \
-		"$ktree/arch/x86/boot/bzImage" "$out/initrd.gz" "$dir" \
-		"vmxon_target=$spec vmxon_scenarios=$(echo $SCENARIOS | tr ' ' ,) $extra" &
-	started+=("$spec")
+	dir=$out/$k/${spec/:/-}
+	# No more than JOBS emulators at once: they are single-threaded and
+	# their hard timeouts are wall time.
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+		wait -n
+	done
+	log "booting $run ($cpus CPUs; log: $dir/serial.log)"
+	LABEL=$run CPUS=$cpus TIMEOUT=$tmo "$VMXON_TOP/scripts/boot.sh" "$t" \
+		"${ktree[$k]}/arch/x86/boot/bzImage" "$out/$k/initrd.gz" "$dir" \
+		"vmxon_target=$spec vmxon_kernel=$k vmxon_scenarios=$(echo $SCENARIOS | tr ' ' ,) $extra" &
+	started+=("$run")
 done
 wait
 
 # --- results -----------------------------------------------------------
 
 passed=0 failed=0 skipped=0
-judge() {	# judge NAME LOG EXPECTED_SUITES
+judge() {	# judge NAME LOG EXPECTED_SUITES: NAME is KERNEL/TARGET
 	local res p f s
-	res=$(python3 "$VMXON_TOP/scripts/ktap.py" "$2" --target "$1" \
-		--expect "$3" --kunit-py "$kunit_py" --ktap-out "${2%/*}/ktap.txt")
+	res=$(python3 "$VMXON_TOP/scripts/ktap.py" "$2" --target "$1" --expect "$3" \
+		--kunit-py "${ktree[${1%%/*}]}/source/tools/testing/kunit/kunit.py" \
+		--ktap-out "${2%/*}/ktap.txt")
 	echo "$res" | sed '$d'
 	read -r p f s <<<"$(echo "$res" | sed -n '$s/^totals: //p')"
 	if [ -z "$s" ]; then
@@ -115,11 +160,14 @@ judge() {	# judge NAME LOG EXPECTED_SUITES
 
 echo
 echo "Results (logs under $out):"
-judge host "$out/host.log" vmxon_build
-for spec in "${started[@]}"; do
-	dir=$out/${spec/:/-}
-	echo "  $spec: guest $(cat "$dir/result")"
-	judge "$spec" "$dir/serial.log" "$(expected_suites)"
+for k in $KERNELS; do
+	judge "$k/host" "$out/$k/host.log" vmxon_build
+done
+for run in "${started[@]}"; do
+	k=${run%%/*} spec=${run#*/}
+	dir=$out/$k/${spec/:/-}
+	echo "  $run: guest $(cat "$dir/result")"
+	judge "$run" "$dir/serial.log" "$(expected_suites)"
 done
 for t in "${!why_skipped[@]}"; do
 	echo "  $t: skipped: ${why_skipped[$t]}"
