@@ -46,6 +46,9 @@ ktap_expect vmxon_not_loaded "$(ls -d $sys 2>/dev/null)" ""
 
 out=$(vmx-status --probe 2>&1)
 rc=$?
+echo "$out" | while IFS= read -r line; do
+	kmsg "vmx-status --probe: $line"
+done
 ktap_expect probe_exit_status "$rc" "$want_rc"
 ktap_expect probe_names_busy_blind_spot \
 	"$(echo "$out" | grep -c 'the probe never reports busy')" 1
