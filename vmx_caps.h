@@ -9,8 +9,13 @@
 #ifndef _VMX_CAPS_H
 #define _VMX_CAPS_H
 
+#ifdef __KERNEL__
 #include <linux/bits.h>
 #include <linux/types.h>
+#else
+/* Also built in user space, into vmx-status --probe (tools/vmx-probe.c). */
+#include "tools/vmx_caps_user.h"
+#endif
 
 /*
  * Why a CPU is not (or cannot be) in VMX operation. The tokens returned by

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Pack the guest: static busybox, /init, the scenario helpers and
-# scenarios, vmx-status, the guest's static helper programs, and the
-# modules (ours and the test kernel's KVM modules).
+# scenarios, vmx-status and vmx-probe, the guest's static helper programs,
+# and the modules (ours and the test kernel's KVM modules).
 #
 #   scripts/initramfs.sh OUT.gz KERNEL_TREE MODULE...
 set -euo pipefail
@@ -25,6 +25,9 @@ install -m 755 "$VMXON_TOP/scripts/vmx-status" "$root/bin/vmx-status"
 for c in "$VMXON_TOP"/scripts/guest/*.c; do
 	gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/$(basename "$c" .c)" "$c"
 done
+# vmx-status --probe: the module's decision code (vmx_caps.c) in user space.
+gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/vmx-probe" \
+	"$VMXON_TOP/tools/vmx-probe.c" "$VMXON_TOP/vmx_caps.c"
 for s in "$VMXON_TOP"/scripts/guest/*.sh; do
 	[ "$(basename "$s")" = lib.sh ] || cp "$s" "$root/scenarios/"
 done
