@@ -258,4 +258,5 @@ module_init(vmxon_init);
 module_exit(vmxon_exit);
 
 MODULE_DESCRIPTION("Put every CPU in VMX root operation and report why not");
+MODULE_VERSION(VMXON_VERSION);
 MODULE_LICENSE("GPL");

@@ -11,8 +11,13 @@
 #include "vmx_conftest.h"
 #include "vmx_msr.h"
 
+/*
+ * From 6.19, cr4_update_irqsoff() and cr4_read_shadow() are exported to
+ * KVM's modules only (EXPORT_SYMBOL_FOR_KVM): no other module can set
+ * CR4.VMXE and keep the kernel's CR4 shadow right there.
+ */
 #ifdef VMX_HAVE_EXPORT_SYMBOL_FOR_KVM
-#error "vmxon: this kernel restricts the CR4 helpers to KVM (EXPORT_SYMBOL_FOR_KVM, Linux 6.19 and later), so no other module can keep the CR4 shadow right; vmxon supports Linux 6.1 to 6.18 (Debian 12 and 13)"
+#error "vmxon: this kernel restricts the CR4 helpers to KVM; vmxon supports Linux 6.1 to 6.18"
 #endif
 
 /* 6.16 renamed the 64-bit MSR accessors. */

@@ -61,7 +61,7 @@ bochs*)
 	rm -rf "$iso"
 	cat >"$rundir/bochsrc" <<-EOF
 		megs: 256
-		romimage: file=/usr/share/bochs/BIOS-bochs-latest
+		romimage: file=${BOCHS_BIOS:-/usr/share/bochs/BIOS-bochs-latest}
 		vgaromimage: file=/usr/share/vgabios/vgabios.bin
 		cpu: model=$model, count=$cpus, ips=${BOCHS_IPS:-100000000}, quantum=${BOCHS_QUANTUM:-16}
 		pci: enabled=1, chipset=i440fx

@@ -66,3 +66,19 @@ stock_headers() {
 	[ -n "$h" ] || h=$("$VMXON_TOP/scripts/headers.sh" "$1") || return 1
 	echo "$h"
 }
+
+# bochs_bios_vmx_off IN OUT: Bochs' BIOS, but locking IA32_FEATURE_CONTROL
+# with VMX off, as firmware with VT-x disabled does: its two "rdmsr; or
+# eax, 5; wrmsr" (lock, VMXON outside SMX; 16- and 32-bit code) become
+# "or eax, 1". Fails unless each occurs exactly once.
+bochs_bios_vmx_off() {
+	python3 - "$1" "$2" <<-'EOF'
+	import sys
+	d = open(sys.argv[1], 'rb').read()
+	for s in (b'\x0f\x32\x66\x83\xc8\x05\x0f\x30', b'\x0f\x32\x83\xc8\x05\x0f\x30'):
+	    if d.count(s) != 1:
+	        sys.exit('unexpected Bochs BIOS: ' + s.hex())
+	    d = d.replace(s, s.replace(b'\xc8\x05', b'\xc8\x01'))
+	open(sys.argv[2], 'wb').write(d)
+	EOF
+}
