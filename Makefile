@@ -4,6 +4,7 @@
 # Everyone:    make demo         vmxon in an emulated machine with VMX
 # Developers:  make test         everything, in emulators (see README.md)
 #              make check        W=1, sparse, checkpatch, kernel-doc
+#              make bench        vmxon vs kvm_intel timings in Bochs (build/bench)
 #              make dkms-check   dkms add/build/remove, private DKMS tree
 #              make kernel-7.2   prepare a 7.2 tree for the refusal check
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -23,6 +24,9 @@ test:
 check:
 	scripts/check.sh
 
+bench:
+	scripts/bench.sh
+
 demo:
 	scripts/demo.sh
 
@@ -32,4 +36,4 @@ dkms-check:
 kernel-7.2:
 	scripts/kernel.sh --prepare 7.2
 
-.PHONY: all modules clean test check demo dkms-check kernel-7.2
+.PHONY: all modules clean test check bench demo dkms-check kernel-7.2

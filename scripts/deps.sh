@@ -3,6 +3,9 @@
 #
 # Install the Debian packages the test bench needs, when any is missing.
 # Quiet when everything is there; uses only the machine's own apt sources.
+# Extra package names as arguments (scripts/bench.sh: gnuplot-nox).
+#
+#   scripts/deps.sh [PACKAGE...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,6 +17,7 @@ pkgs=(
 	# the guest and the emulators
 	busybox-static qemu-system-x86 bochs bochsbios vgabios
 	isolinux syslinux-common xorriso util-linux procps
+	"$@"
 )
 
 missing=()

@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench` (issue 7): time to VMX root on every CPU, and back, for
+# vmxon and for kvm_intel (kvm.enable_virt_at_load=1), in Bochs with 1, 2
+# and 4 CPUs on the 6.12 test kernel. Results in build/bench/: results.md
+# (the table and the goals), data.tsv (every repetition), chart.png.
+#
+# Environment:
+#   BENCH_CPUS   CPU counts to boot (default: 1 2 4; T(4)/T(1) needs 1 and 4)
+#   BENCH_REPS   repetitions per boot (default: 7; medians are reported)
+#   BENCH_JOBS   guests booted at once (default: 2)
+#   BENCH_NICE   niceness of the emulators (default: 19)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+BENCH_CPUS=${BENCH_CPUS:-1 2 4}
+BENCH_REPS=${BENCH_REPS:-7}
+BENCH_JOBS=${BENCH_JOBS:-2}
+BENCH_NICE=${BENCH_NICE:-19}
+series=6.12
+out=$VMXON_OUT/bench
+rm -rf "$out"
+mkdir -p "$out"
+start=$(date +%s)
+
+"$VMXON_TOP/scripts/deps.sh" gnuplot-nox || die "could not install the dependencies"
+ktree=$("$VMXON_TOP/scripts/kernel.sh" $series) || die "no $series test kernel"
+log "building the modules against the $series test kernel"
+# A plain build (no fault injection), as users get it.
+build_module "$ktree" "$out/modules" ||
+	die "module build failed, see $out/modules/build.log"
+"$VMXON_TOP/scripts/initramfs.sh" "$out/initrd.gz" "$ktree" "$out/modules/vmxon.ko"
+
+# run_nice CMD...: CMD at niceness BENCH_NICE, in a session of its own:
+# with autogroup scheduling, niceness counts only against processes of the
+# same session, so the session's autogroup gets BENCH_NICE too. The job's
+# pid is its process group: an interrupt stops every emulator.
+run_nice() {
+	setsid -w bash -c 'echo "$0" >/proc/self/autogroup 2>/dev/null
+		exec nice -n "$0" "$@"' "$BENCH_NICE" "$@"
+}
+trap 'for p in $(jobs -p); do kill -- -"$p" 2>/dev/null; done; exit 130' INT TERM
+
+# The most CPUs first: the longest boot starts first.
+for cpus in $(printf '%s\n' $BENCH_CPUS | sort -nr); do
+	while [ "$(jobs -rp | wc -l)" -ge "$BENCH_JOBS" ]; do
+		wait -n
+	done
+	dir=$out/bochs-$cpus
+	log "booting Bochs corei7_skylake_x, $cpus CPUs, $BENCH_REPS repetitions (log: $dir/serial.log)"
+	LABEL=bochs:$cpus CPUS=$cpus TIMEOUT=$((600 + 200 * cpus)) \
+		run_nice "$VMXON_TOP/scripts/boot.sh" bochs \
+		"$ktree/arch/x86/boot/bzImage" "$out/initrd.gz" "$dir" \
+		"vmxon_target=bench:$cpus vmxon_kernel=$series vmxon_scenarios=bench vmxon_bench_reps=$BENCH_REPS clocksource=acpi_pm no_console_suspend" &
+done
+wait
+
+bad=0
+for cpus in $BENCH_CPUS; do
+	dir=$out/bochs-$cpus
+	log "bochs:$cpus: guest $(cat "$dir/result")"
+	# Splats (the guest replays what the kernel said while timing).
+	python3 "$VMXON_TOP/scripts/ktap.py" "$dir/serial.log" --target "bench:$cpus" \
+		--expect vmxon_leaks >"$dir/judge.log" 2>&1
+	if grep -q PROBLEM "$dir/judge.log"; then
+		grep PROBLEM "$dir/judge.log"
+		bad=1
+	fi
+done
+
+date=$(date +%Y-%m-%d)
+machine="$(nproc)-core $(. /etc/os-release && echo "$PRETTY_NAME"), Bochs $(dpkg-query -W -f '${Version}' bochs) corei7_skylake_x, kernel $(basename "$ktree"), guest time by instruction count (clock: sync=none, ips=${BOCHS_IPS:-100000000})"
+python3 "$VMXON_TOP/scripts/bench-report.py" "$out" --cpus "$BENCH_CPUS" \
+	--date "$date" --machine "$machine" || die "no results, see $out/bochs-*/serial.log"
+(cd "$out" && gnuplot "$VMXON_TOP/scripts/bench.gnuplot") ||
+	die "gnuplot failed"
+echo
+cat "$out/results.md"
+echo
+log "bench done in $(elapsed "$start"): $out/results.md, $out/data.tsv, $out/chart.png"
+[ $bad = 0 ] || die "a guest did not run cleanly (see judge.log)"

@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0
+# `make bench` (issue 7), not part of `make test` (no suites line).
+# Time to VMX root on every CPU, and back, for vmxon and for kvm_intel,
+# BENCH_REPS times in one boot (vmxon_bench_reps= on the command line).
+#
+# What is measured, per repetition:
+#   vmxon   enable_ns/disable_ns/rounds/pages from the module's own ktime
+#           (/sys/kernel/debug/vmxon/stats): after insmod (enable), after
+#           `echo 0 > enabled` (disable), after `echo 1 > enabled` (enable
+#           again, sysfs path);
+#           insmod_us, rmmod_us: the whole insmod and rmmod, as for KVM.
+#   kvm     insmod_us: the whole `insmod kvm-intel.ko` with kvm.ko loaded with
+#           enable_virt_at_load=1: module load, vendor setup, then VMXON on
+#           every CPU; rmmod_us: the whole `rmmod kvm_intel` (VMXOFF on every
+#           CPU, then the unload). The same with enable_virt_at_load=0
+#           (kvmidle_*): the load without enabling VMX, for reference.
+# A whole insmod/rmmod is timed in the guest between two /dev/kmsg records
+# (printk time stamps, microseconds), with console output off meanwhile, so
+# the serial console's speed does not count. Results: one line per
+# repetition, "bench: rep=N key=value ...", on the console.
+
+reps=${vmxon_bench_reps:-7}
+stats=/sys/kernel/debug/vmxon/stats
+ncpus=$(online_cpus | grep -c .)
+
+kmsg "bench: begin cpus=$ncpus reps=$reps"
+if ! has_vmx 0; then
+	kmsg "bench: error no VMX on this machine"
+	return 0
+fi
+
+# stamp TAG: a kernel log record, whose time stamp usec_of TAG reads back.
+stamp() {
+	echo "bench-stamp $1" >/dev/kmsg
+}
+
+# usec_of TAG: the printk time of stamp TAG, in microseconds.
+usec_of() {
+	local t
+	t=$(dmesg | sed -n "s/^\[ *\([0-9]*\)\.\([0-9]\{6\}\)\] bench-stamp $1\$/\1\2/p" | tail -1)
+	t=$(echo "$t" | sed 's/^0*//')
+	echo "${t:-0}"
+}
+
+# timed NAME CMD...: run CMD between two stamps; NAME_us is set to the
+# interval, NAME_rc to CMD's exit status.
+timed() {
+	local name=$1 rc
+	shift
+	stamp "$name.$rep.a"
+	"$@" >/tmp/bench.out 2>&1
+	rc=$?
+	stamp "$name.$rep.b"
+	eval "${name}_us=$(($(usec_of "$name.$rep.b") - $(usec_of "$name.$rep.a")))"
+	eval "${name}_rc=$rc"
+	[ $rc = 0 ] || kmsg "bench: error rep=$rep $name: '$*' exited $rc: $(cat /tmp/bench.out)"
+}
+
+# vstat KEY: a value from the module's stats file.
+vstat() {
+	sed -n "s/^$1 //p" $stats
+}
+
+# VMX is off until a measurement turns it on: on 6.12 kvm.ko alone does
+# not take VMX; kvm_intel is loaded only inside its measurement.
+insmod /lib/modules/irqbypass.ko
+insmod /lib/modules/kvm.ko enable_virt_at_load=1 ||
+	kmsg "bench: error insmod kvm.ko enable_virt_at_load=1"
+
+kmsg_mark
+printk_was=$(cut -f1 /proc/sys/kernel/printk)
+echo 1 >/proc/sys/kernel/printk	# console quiet while timing
+
+rep=1
+while [ $rep -le "$reps" ]; do
+	# vmxon: load (enable every CPU), disable, enable, unload.
+	timed vmxon_insmod insmod /lib/modules/vmxon.ko
+	on=$(cat /sys/kernel/vmxon/cpus_on 2>/dev/null)
+	en_ns=$(vstat enable_ns) en_rounds=$(vstat enable_rounds)
+	pages_on=$(vstat pages) state_bytes=$(vstat state_bytes)
+	echo 0 >/sys/kernel/vmxon/enabled || kmsg "bench: error rep=$rep echo 0"
+	dis_ns=$(vstat disable_ns) dis_rounds=$(vstat disable_rounds)
+	pages_off=$(vstat pages)
+	echo 1 >/sys/kernel/vmxon/enabled || kmsg "bench: error rep=$rep echo 1"
+	en2_ns=$(vstat enable_ns) en2_rounds=$(vstat enable_rounds)
+	timed vmxon_rmmod rmmod vmxon
+	# kvm_intel, with kvm.enable_virt_at_load=1: VMX on every CPU at load.
+	timed kvm_insmod insmod /lib/modules/kvm-intel.ko
+	timed kvm_rmmod rmmod kvm_intel
+	echo "bench: rep=$rep cpus=$ncpus cpus_on=${on:-none}" \
+		"vmxon_enable_ns=$en_ns vmxon_enable_rounds=$en_rounds" \
+		"vmxon_disable_ns=$dis_ns vmxon_disable_rounds=$dis_rounds" \
+		"vmxon_enable2_ns=$en2_ns vmxon_enable2_rounds=$en2_rounds" \
+		"vmxon_pages_on=$pages_on vmxon_pages_off=$pages_off" \
+		"vmxon_state_bytes=$state_bytes" \
+		"vmxon_insmod_us=$vmxon_insmod_us vmxon_rmmod_us=$vmxon_rmmod_us" \
+		"kvm_insmod_us=$kvm_insmod_us kvm_rmmod_us=$kvm_rmmod_us" \
+		"rc=$vmxon_insmod_rc$vmxon_rmmod_rc$kvm_insmod_rc$kvm_rmmod_rc" >>/tmp/bench.results
+	rep=$((rep + 1))
+done
+
+# For reference: kvm_intel's load and unload without enabling VMX.
+rmmod kvm
+insmod /lib/modules/kvm.ko enable_virt_at_load=0 ||
+	kmsg "bench: error insmod kvm.ko enable_virt_at_load=0"
+rep=1
+while [ $rep -le "$reps" ]; do
+	timed kvmidle_insmod insmod /lib/modules/kvm-intel.ko
+	timed kvmidle_rmmod rmmod kvm_intel
+	echo "bench: idle rep=$rep cpus=$ncpus" \
+		"kvmidle_insmod_us=$kvmidle_insmod_us kvmidle_rmmod_us=$kvmidle_rmmod_us" \
+		"rc=$kvmidle_insmod_rc$kvmidle_rmmod_rc" >>/tmp/bench.results
+	rep=$((rep + 1))
+done
+rmmod kvm
+rmmod irqbypass
+
+echo "$printk_was" >/proc/sys/kernel/printk
+while IFS= read -r line; do
+	kmsg "$line"
+done </tmp/bench.results
+# What the kernel said meanwhile (the console was quiet): shown here, so
+# that a splat reaches the log that scripts/ktap.py judges.
+dmesg_since_mark | grep -v 'bench-stamp' | sed 's/^/bench-dmesg| /'
+kmsg "bench: end"
