@@ -10,12 +10,13 @@ set xtics (1, 2, 4)
 set logscale x 2
 set xrange [0.8:5]
 set yrange [0:*]
+set offsets 0, 0, graph 0.1, 0
 set key top left
 set grid ytics
 set title "enable every CPU"
 plot "medians.tsv" using 1:2 with linespoints lw 2 title "vmxon enable (ktime)", \
      "" using 1:3 with linespoints lw 2 title "vmxon insmod", \
-     "" using 1:4 with linespoints lw 2 title "kvm-intel insmod"
+     "" using 1:4 with linespoints lw 2 title "kvm\\_intel insmod"
 set title "disable every CPU"
 plot "medians.tsv" using 1:5 with linespoints lw 2 title "vmxon disable (ktime)", \
      "" using 1:6 with linespoints lw 2 title "vmxon rmmod", \

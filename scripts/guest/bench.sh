@@ -17,11 +17,12 @@
 # A whole insmod/rmmod is timed in the guest between two /dev/kmsg records
 # (printk time stamps, microseconds), with console output off meanwhile, so
 # the serial console's speed does not count. Results: one line per
-# repetition, "bench: rep=N key=value ...", on the console.
+# repetition, "bench: rep=N key=value ...", on the console as it ends.
 
 reps=${vmxon_bench_reps:-7}
 stats=/sys/kernel/debug/vmxon/stats
 ncpus=$(online_cpus | grep -c .)
+printk_was=$(cut -f1 /proc/sys/kernel/printk)
 
 kmsg "bench: begin cpus=$ncpus reps=$reps"
 if ! has_vmx 0; then
@@ -53,7 +54,15 @@ timed() {
 	stamp "$name.$rep.b"
 	eval "${name}_us=$(($(usec_of "$name.$rep.b") - $(usec_of "$name.$rep.a")))"
 	eval "${name}_rc=$rc"
-	[ $rc = 0 ] || kmsg "bench: error rep=$rep $name: '$*' exited $rc: $(cat /tmp/bench.out)"
+	[ $rc = 0 ] || report "bench: error rep=$rep $name: '$*' exited $rc: $(cat /tmp/bench.out)"
+}
+
+# report LINE...: a result line on the console at once (which also shows
+# progress), between measurements: console output is synchronous.
+report() {
+	echo "$printk_was" >/proc/sys/kernel/printk
+	kmsg "$*"
+	echo 1 >/proc/sys/kernel/printk
 }
 
 # vstat KEY: a value from the module's stats file.
@@ -65,10 +74,9 @@ vstat() {
 # not take VMX; kvm_intel is loaded only inside its measurement.
 insmod /lib/modules/irqbypass.ko
 insmod /lib/modules/kvm.ko enable_virt_at_load=1 ||
-	kmsg "bench: error insmod kvm.ko enable_virt_at_load=1"
+	report "bench: error insmod kvm.ko enable_virt_at_load=1"
 
 kmsg_mark
-printk_was=$(cut -f1 /proc/sys/kernel/printk)
 echo 1 >/proc/sys/kernel/printk	# console quiet while timing
 
 rep=1
@@ -78,16 +86,16 @@ while [ $rep -le "$reps" ]; do
 	on=$(cat /sys/kernel/vmxon/cpus_on 2>/dev/null)
 	en_ns=$(vstat enable_ns) en_rounds=$(vstat enable_rounds)
 	pages_on=$(vstat pages) state_bytes=$(vstat state_bytes)
-	echo 0 >/sys/kernel/vmxon/enabled || kmsg "bench: error rep=$rep echo 0"
+	echo 0 >/sys/kernel/vmxon/enabled || report "bench: error rep=$rep echo 0"
 	dis_ns=$(vstat disable_ns) dis_rounds=$(vstat disable_rounds)
 	pages_off=$(vstat pages)
-	echo 1 >/sys/kernel/vmxon/enabled || kmsg "bench: error rep=$rep echo 1"
+	echo 1 >/sys/kernel/vmxon/enabled || report "bench: error rep=$rep echo 1"
 	en2_ns=$(vstat enable_ns) en2_rounds=$(vstat enable_rounds)
 	timed vmxon_rmmod rmmod vmxon
 	# kvm_intel, with kvm.enable_virt_at_load=1: VMX on every CPU at load.
 	timed kvm_insmod insmod /lib/modules/kvm-intel.ko
 	timed kvm_rmmod rmmod kvm_intel
-	echo "bench: rep=$rep cpus=$ncpus cpus_on=${on:-none}" \
+	report "bench: rep=$rep cpus=$ncpus cpus_on=${on:-none}" \
 		"vmxon_enable_ns=$en_ns vmxon_enable_rounds=$en_rounds" \
 		"vmxon_disable_ns=$dis_ns vmxon_disable_rounds=$dis_rounds" \
 		"vmxon_enable2_ns=$en2_ns vmxon_enable2_rounds=$en2_rounds" \
@@ -95,30 +103,27 @@ while [ $rep -le "$reps" ]; do
 		"vmxon_state_bytes=$state_bytes" \
 		"vmxon_insmod_us=$vmxon_insmod_us vmxon_rmmod_us=$vmxon_rmmod_us" \
 		"kvm_insmod_us=$kvm_insmod_us kvm_rmmod_us=$kvm_rmmod_us" \
-		"rc=$vmxon_insmod_rc$vmxon_rmmod_rc$kvm_insmod_rc$kvm_rmmod_rc" >>/tmp/bench.results
+		"rc=$vmxon_insmod_rc$vmxon_rmmod_rc$kvm_insmod_rc$kvm_rmmod_rc"
 	rep=$((rep + 1))
 done
 
 # For reference: kvm_intel's load and unload without enabling VMX.
 rmmod kvm
 insmod /lib/modules/kvm.ko enable_virt_at_load=0 ||
-	kmsg "bench: error insmod kvm.ko enable_virt_at_load=0"
+	report "bench: error insmod kvm.ko enable_virt_at_load=0"
 rep=1
 while [ $rep -le "$reps" ]; do
 	timed kvmidle_insmod insmod /lib/modules/kvm-intel.ko
 	timed kvmidle_rmmod rmmod kvm_intel
-	echo "bench: idle rep=$rep cpus=$ncpus" \
+	report "bench: idle rep=$rep cpus=$ncpus" \
 		"kvmidle_insmod_us=$kvmidle_insmod_us kvmidle_rmmod_us=$kvmidle_rmmod_us" \
-		"rc=$kvmidle_insmod_rc$kvmidle_rmmod_rc" >>/tmp/bench.results
+		"rc=$kvmidle_insmod_rc$kvmidle_rmmod_rc"
 	rep=$((rep + 1))
 done
 rmmod kvm
 rmmod irqbypass
 
 echo "$printk_was" >/proc/sys/kernel/printk
-while IFS= read -r line; do
-	kmsg "$line"
-done </tmp/bench.results
 # What the kernel said meanwhile (the console was quiet): shown here, so
 # that a splat reaches the log that scripts/ktap.py judges.
 dmesg_since_mark | grep -v 'bench-stamp' | sed 's/^/bench-dmesg| /'
