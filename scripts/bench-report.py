@@ -41,6 +41,13 @@ def med(rows, key, scale=1.0):
     return statistics.median(vals) if vals else None
 
 
+def spread(rows, key, scale=1.0):
+    """min-max of KEY (as us) over the good repetitions."""
+    vals = [int(r[key]) * scale / 1000.0 for r in rows
+            if set(r.get('rc', '')) <= {'0'} and r.get(key, '').isdigit()]
+    return f'{min(vals):,.0f}-{max(vals):,.0f}' if vals else '-'
+
+
 def fmt(v, digits=0):
     return '-' if v is None else f'{v:,.{digits}f}'
 
@@ -90,6 +97,12 @@ def main():
             'k_rm': med(rows, 'kvm_rmmod_us', us),
             'ki_ins': med(irows, 'kvmidle_insmod_us', us),
             'ki_rm': med(irows, 'kvmidle_rmmod_us', us),
+            'spread': ', '.join(f'{name} {spread(rows, key, sc)}' for name, key, sc in (
+                ('enable', 'vmxon_enable_ns', 1), ('disable', 'vmxon_disable_ns', 1),
+                ('vmxon insmod', 'vmxon_insmod_us', us),
+                ('kvm_intel insmod', 'kvm_insmod_us', us),
+                ('vmxon rmmod', 'vmxon_rmmod_us', us),
+                ('kvm_intel rmmod', 'kvm_rmmod_us', us))),
             'r_en': sorted({r['vmxon_enable_rounds'] for r in rows}),
             'r_en2': sorted({r['vmxon_enable2_rounds'] for r in rows}),
             'r_dis': sorted({r['vmxon_disable_rounds'] for r in rows}),
@@ -146,6 +159,9 @@ def main():
                  f"{n} CPUs {us(r['v_en2'])} ({one(r['r_en2'])} rounds)"
                  for n, r in sorted(res.items())) +
              f". state_bytes: {one(sorted({s for r in res.values() for s in r['sb']}))}.")
+    o.append('')
+    o.append('Spread (min-max, us): ' + '; '.join(
+        f"{n} CPUs: {r['spread']}" for n, r in sorted(res.items())) + '.')
     o.append('')
     o.append('What each column measures:')
     o.append('- vmxon enable/disable (ktime): the module\'s own `enable_ns` after '
