@@ -12,7 +12,9 @@
 #              (`bochs --help cpu`); default: per kernel, see default_targets
 #   JOBS       guests booted at once (default: the number of CPUs)
 #   GUEST_TIMEOUT  seconds, overrides each boot's hard timeout
-#   SCENARIOS  guest scenarios from scripts/guest/ (default: all)
+#   SCENARIOS  guest scenarios from scripts/guest/, run on every target
+#              (default: every scenario, each on the targets its
+#              "# targets:" line names, or on all)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,11 +37,31 @@ default_targets() {
 	esac
 }
 
-if [ -z "${SCENARIOS:-}" ]; then
-	# The scenarios that report KTAP: those with a "# suites:" line.
-	SCENARIOS=$(cd "$VMXON_TOP/scripts/guest" && grep -l '^# suites: ' ./*.sh |
-		sed 's|^\./||; s|\.sh$||')
-fi
+# scenarios_for KERNEL/SPEC: the scenarios that report KTAP (a "# suites:"
+# line) and run there: SCENARIOS if given, else those whose "# targets:"
+# line has a pattern matching KERNEL/SPEC, or that have no such line. The
+# long scenarios run on one target each, which keeps `make test` short.
+scenarios_for() {
+	local f s pat run=$1 list=
+	if [ -n "${SCENARIOS:-}" ]; then
+		echo "$SCENARIOS"
+		return
+	fi
+	for f in "$VMXON_TOP"/scripts/guest/*.sh; do
+		grep -q '^# suites: ' "$f" || continue
+		s=$(basename "$f" .sh)
+		pats=$(sed -n 's/^# targets: //p' "$f")
+		if [ -z "$pats" ]; then
+			list="$list $s"
+			continue
+		fi
+		for pat in $pats; do
+			# shellcheck disable=SC2254
+			case "$run" in $pat) list="$list $s"; break ;; esac
+		done
+	done
+	echo $list
+}
 out=$VMXON_OUT/test
 rm -rf "$out"
 mkdir -p "$out"
@@ -118,7 +140,7 @@ for run in "${runs[@]}"; do
 	t=${spec%%:*}
 	cpus=
 	[ "$t" = "$spec" ] || cpus=${spec#*:}
-	emu=$t bios= scen=$SCENARIOS
+	emu=$t bios= scen=$(scenarios_for "$run")
 	case "$t" in
 	qemu | qemu-kvm) cpus=${cpus:-4} tmo=180 extra= ;;
 	# Firmware that locked IA32_FEATURE_CONTROL with VMX off (VT-x off in
