@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_faults
-# targets: */bochs:4
+# targets: 6.1/bochs */qemu-kvm
 # Every fault injection point on every CPU (kernel fault attributes in
 # /sys/kernel/debug/vmxon/, test builds only): the operation fails with the
 # documented errno, the failing CPU shows the reason, no CPU is left in VMX

@@ -171,3 +171,28 @@ every_cpu_is() {
 	done
 	[ -z "$bad" ] || { echo "$bad"; return 1; }
 }
+
+# start_vm: run kvm-hold in the background until its VM has run; VM_PID is
+# its pid, /tmp/kvm-hold.err its errors. Run it in the scenario's shell,
+# not through ktap_run, whose $(...) would wait for kvm-hold to end.
+start_vm() {
+	local i=0
+	rm -f /tmp/kvm-count
+	kvm-hold /tmp/kvm-count >/dev/null 2>/tmp/kvm-hold.err &
+	VM_PID=$!
+	while [ "$(vm_exits)" = 0 ] && [ $i -lt 100 ] && kill -0 $VM_PID 2>/dev/null; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ "$(vm_exits)" -gt 0 ]
+}
+
+# vm_exits: how many HLT exits the VM of start_vm has had.
+vm_exits() {
+	cat /tmp/kvm-count 2>/dev/null || echo 0
+}
+
+stop_vm() {
+	kill $VM_PID
+	wait $VM_PID 2>/dev/null
+}
