@@ -128,10 +128,10 @@ cmos_read() {
 	dd if=/dev/port bs=1 skip=$((0x71)) count=1 2>/dev/null | od -An -tu1 | tr -d ' '
 }
 
-# The reboot scenario's CMOS byte (RTC alarm seconds: no BIOS or kernel
-# here uses it), and its value once the first boot rebooted with every CPU
-# in VMX root.
-REBOOT_CMOS=0x01
+# The reboot scenario's CMOS byte (above the RTC registers, which Linux
+# and the BIOS use; kept across a reset in Bochs), and its value once the
+# first boot rebooted with every CPU in VMX root.
+REBOOT_CMOS=0x4e
 REBOOT_DONE=178
 
 # rebooted: is this the second boot of the reboot scenario?
