@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Users:       make [KDIR=...]   build vmxon.ko against a kernel tree
+#              make probe        build/vmx-probe, for vmx-status --probe
 # Everyone:    make demo         vmxon in an emulated machine with VMX
 # Developers:  make test         everything, in emulators (see README.md)
 #              make check        W=1, sparse, checkpatch, kernel-doc
@@ -13,6 +14,13 @@ all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# The module's decision code (vmx_caps.c) built in user space.
+probe: build/vmx-probe
+
+build/vmx-probe: tools/vmx-probe.c tools/vmx_caps_user.h vmx_caps.c vmx_caps.h
+	@mkdir -p build
+	$(CC) -O2 -Wall -Wextra -o $@ tools/vmx-probe.c vmx_caps.c
 
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
@@ -36,4 +44,4 @@ dkms-check:
 kernel-7.2:
 	scripts/kernel.sh --prepare 7.2
 
-.PHONY: all modules clean test check bench demo dkms-check kernel-7.2
+.PHONY: all modules probe clean test check bench demo dkms-check kernel-7.2

@@ -258,6 +258,33 @@ int vmx_caps_first_difference(const struct vmx_caps *a,
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_caps_first_difference);
 
+/**
+ * vmx_caps_agree() - the rule across CPUs: every ready CPU has the VMX
+ *	capabilities of the first ready one
+ * @ref: the reference; filled from the first ready CPU, when @have_ref
+ *	is false
+ * @have_ref: @ref is filled
+ * @caps: this CPU's capabilities
+ * @reason: this CPU's reason so far; becomes inconsistent when they differ
+ *
+ * Call it for each CPU in order.
+ *
+ * Context: Any context.
+ */
+void vmx_caps_agree(struct vmx_caps *ref, bool *have_ref,
+		    const struct vmx_caps *caps, enum vmx_reason *reason)
+{
+	if (*reason != VMX_REASON_OK)
+		return;
+	if (!*have_ref) {
+		*ref = *caps;
+		*have_ref = true;
+	} else if (vmx_caps_first_difference(ref, caps) >= 0) {
+		*reason = VMX_REASON_INCONSISTENT;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_caps_agree);
+
 /* Without these the CPU's VMX support cannot be judged, nor used. */
 #define VMX_CAPS_REQUIRED (BIT(VMX_CAP_BASIC) |				\
 			   BIT(VMX_CAP_CR0_FIXED0) | BIT(VMX_CAP_CR0_FIXED1) | \

@@ -162,6 +162,8 @@ void vmx_basic_decode(u64 basic, struct vmx_basic_info *info);
 enum vmx_reason vmx_check_basic(const struct vmx_basic_info *info);
 int vmx_caps_first_difference(const struct vmx_caps *a,
 			      const struct vmx_caps *b);
+void vmx_caps_agree(struct vmx_caps *ref, bool *have_ref,
+		    const struct vmx_caps *caps, enum vmx_reason *reason);
 enum vmx_reason vmx_check_cpu(const struct vmx_cpu_regs *regs,
 			      struct vmx_verdict *verdict);
 

@@ -269,7 +269,7 @@ static void vmx_disable_ipi(void *fleet)
  */
 int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking)
 {
-	const struct vmx_percpu *ref = NULL;
+	bool have_ref = false;
 	unsigned int cpu;
 	int err = 0;
 
@@ -277,15 +277,7 @@ int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking)
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
-		if (st->reason == VMX_REASON_OK) {
-			if (!ref) {
-				ref = st;
-				*f->ref = st->regs.caps;
-			} else if (vmx_caps_first_difference(f->ref,
-							     &st->regs.caps) >= 0) {
-				st->reason = VMX_REASON_INCONSISTENT;
-			}
-		}
+		vmx_caps_agree(f->ref, &have_ref, &st->regs.caps, &st->reason);
 		if (st->reason == VMX_REASON_OK && !only_checking)
 			continue;
 		vmx_report(st, !only_checking);
@@ -383,14 +375,13 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_enable);
 /* A CPU joins CPUs already in VMX operation: same capabilities, then VMXON. */
 static int vmx_fleet_join(const struct vmx_fleet *f, struct vmx_percpu *st)
 {
-	int err;
+	bool have_ref = true;
 
-	err = vmx_percpu_check(st, f->hw);
-	if (!err && vmx_caps_first_difference(f->ref, &st->regs.caps) >= 0)
-		err = vmx_percpu_fail(st, VMX_REASON_INCONSISTENT);
-	if (!err)
-		err = vmx_percpu_hardware_enable(st, f->hw);
-	return err;
+	vmx_percpu_check(st, f->hw);
+	vmx_caps_agree(f->ref, &have_ref, &st->regs.caps, &st->reason);
+	if (st->reason != VMX_REASON_OK)
+		return vmx_reason_errno(st->reason);
+	return vmx_percpu_hardware_enable(st, f->hw);
 }
 
 /**

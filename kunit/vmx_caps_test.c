@@ -547,6 +547,28 @@ static void check_cpu_test(struct kunit *test)
 	}
 }
 
+/* The rule across CPUs: the first ready CPU is the reference. */
+static void caps_agree_test(struct kunit *test)
+{
+	struct vmx_caps ref = {}, a = { .present = 1, .msr = { 0x2b } };
+	struct vmx_caps b = a;
+	enum vmx_reason r0 = VMX_REASON_NO_VMX, r1 = VMX_REASON_OK;
+	enum vmx_reason r2 = VMX_REASON_OK, r3 = VMX_REASON_OK;
+	bool have_ref = false;
+
+	b.msr[0] ^= 1;
+	vmx_caps_agree(&ref, &have_ref, &b, &r0);	/* not ready: skipped */
+	KUNIT_EXPECT_FALSE(test, have_ref);
+	vmx_caps_agree(&ref, &have_ref, &a, &r1);	/* the reference */
+	KUNIT_EXPECT_TRUE(test, have_ref);
+	vmx_caps_agree(&ref, &have_ref, &b, &r2);
+	vmx_caps_agree(&ref, &have_ref, &a, &r3);
+	KUNIT_EXPECT_EQ(test, r0, VMX_REASON_NO_VMX);
+	KUNIT_EXPECT_EQ(test, r1, VMX_REASON_OK);
+	KUNIT_EXPECT_EQ(test, r2, VMX_REASON_INCONSISTENT);
+	KUNIT_EXPECT_EQ(test, r3, VMX_REASON_OK);
+}
+
 static struct kunit_case vmx_caps_cases[] = {
 	KUNIT_CASE_PARAM(reason_token_errno_test, reason_gen_params),
 	KUNIT_CASE(reason_tokens_unique_test),
@@ -560,6 +582,7 @@ static struct kunit_case vmx_caps_cases[] = {
 	KUNIT_CASE_PARAM(memtype_test, memtype_gen_params),
 	KUNIT_CASE_PARAM(caps_compare_test, caps_gen_params),
 	KUNIT_CASE_PARAM(check_cpu_test, cpu_gen_params),
+	KUNIT_CASE(caps_agree_test),
 	{}
 };
 

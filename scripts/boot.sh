@@ -76,7 +76,8 @@ bochs*)
 		panic: action=fatal
 		error: action=report
 	EOF
-	echo c >"$rundir/bochs.rc"
+	# The debugger stops again at a reset (a reboot): continue each time.
+	printf 'c\n%.0s' 1 2 3 4 5 6 7 8 >"$rundir/bochs.rc"
 	# Bochs' VNC display listens on all addresses: keep it in a private
 	# network namespace, which also lets several runs go side by side.
 	set -- unshare --net bochs -q -f "$rundir/bochsrc" -rc "$rundir/bochs.rc"

@@ -67,18 +67,29 @@ stock_headers() {
 	echo "$h"
 }
 
-# bochs_bios_vmx_off IN OUT: Bochs' BIOS, but locking IA32_FEATURE_CONTROL
-# with VMX off, as firmware with VT-x disabled does: its two "rdmsr; or
-# eax, 5; wrmsr" (lock, VMXON outside SMX; 16- and 32-bit code) become
-# "or eax, 1". Fails unless each occurs exactly once.
-bochs_bios_vmx_off() {
-	python3 - "$1" "$2" <<-'EOF'
+# bochs_bios FIRMWARE OUT: Bochs' BIOS with its IA32_FEATURE_CONTROL setup
+# changed. It runs "rdmsr; or eax, 5; wrmsr" (lock, VMXON outside SMX) once
+# in 16-bit and once in 32-bit code; FIRMWARE says what it does instead:
+#   vmx-off     "or eax, 1": locks VMX off, as firmware with VT-x disabled
+#   os-locks    no wrmsr: leaves the MSR unlocked, Linux locks it at boot.
+#               Bochs keeps the MSR locked across a reset, and its BIOS then
+#               faults on that write: this BIOS survives a reboot.
+# Fails unless each sequence occurs exactly once.
+bochs_bios() {
+	python3 - "$1" /usr/share/bochs/BIOS-bochs-latest "$2" <<-'EOF'
 	import sys
-	d = open(sys.argv[1], 'rb').read()
+	how, src, dst = sys.argv[1:]
+	d = open(src, 'rb').read()
 	for s in (b'\x0f\x32\x66\x83\xc8\x05\x0f\x30', b'\x0f\x32\x83\xc8\x05\x0f\x30'):
 	    if d.count(s) != 1:
 	        sys.exit('unexpected Bochs BIOS: ' + s.hex())
-	    d = d.replace(s, s.replace(b'\xc8\x05', b'\xc8\x01'))
-	open(sys.argv[2], 'wb').write(d)
+	    if how == 'vmx-off':
+	        new = s.replace(b'\xc8\x05', b'\xc8\x01')
+	    elif how == 'os-locks':
+	        new = s[:-2] + b'\x90\x90'
+	    else:
+	        sys.exit('unknown firmware ' + how)
+	    d = d.replace(s, new)
+	open(dst, 'wb').write(d)
 	EOF
 }

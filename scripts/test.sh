@@ -12,7 +12,9 @@
 #              (`bochs --help cpu`); default: per kernel, see default_targets
 #   JOBS       guests booted at once (default: the number of CPUs)
 #   GUEST_TIMEOUT  seconds, overrides each boot's hard timeout
-#   SCENARIOS  guest scenarios from scripts/guest/ (default: all)
+#   SCENARIOS  guest scenarios from scripts/guest/, run on every target
+#              (default: every scenario, each on the targets its
+#              "# targets:" line names, or on all)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,11 +37,31 @@ default_targets() {
 	esac
 }
 
-if [ -z "${SCENARIOS:-}" ]; then
-	# The scenarios that report KTAP: those with a "# suites:" line.
-	SCENARIOS=$(cd "$VMXON_TOP/scripts/guest" && grep -l '^# suites: ' ./*.sh |
-		sed 's|^\./||; s|\.sh$||')
-fi
+# scenarios_for KERNEL/SPEC: the scenarios that report KTAP (a "# suites:"
+# line) and run there: SCENARIOS if given, else those whose "# targets:"
+# line has a pattern matching KERNEL/SPEC, or that have no such line. The
+# long scenarios run on one target each, which keeps `make test` short.
+scenarios_for() {
+	local f s pat run=$1 list=
+	if [ -n "${SCENARIOS:-}" ]; then
+		echo "$SCENARIOS"
+		return
+	fi
+	for f in "$VMXON_TOP"/scripts/guest/*.sh; do
+		grep -q '^# suites: ' "$f" || continue
+		s=$(basename "$f" .sh)
+		pats=$(sed -n 's/^# targets: //p' "$f")
+		if [ -z "$pats" ]; then
+			list="$list $s"
+			continue
+		fi
+		for pat in $pats; do
+			# shellcheck disable=SC2254
+			case "$run" in $pat) list="$list $s"; break ;; esac
+		done
+	done
+	echo $list
+}
 out=$VMXON_OUT/test
 rm -rf "$out"
 mkdir -p "$out"
@@ -118,7 +140,7 @@ for run in "${runs[@]}"; do
 	t=${spec%%:*}
 	cpus=
 	[ "$t" = "$spec" ] || cpus=${spec#*:}
-	emu=$t bios= scen=$SCENARIOS
+	emu=$t bios= scen=$(scenarios_for "$run")
 	case "$t" in
 	qemu | qemu-kvm) cpus=${cpus:-4} tmo=180 extra= ;;
 	# Firmware that locked IA32_FEATURE_CONTROL with VMX off (VT-x off in
@@ -126,13 +148,18 @@ for run in "${runs[@]}"; do
 	vmx-locked-off)
 		emu=bochs cpus=${cpus:-2} tmo=$((300 + 150 * cpus)) scen=probe
 		extra="clocksource=acpi_pm no_console_suspend"
-		bios=$out/BIOS-vmx-locked-off
-		bochs_bios_vmx_off /usr/share/bochs/BIOS-bochs-latest "$bios" ||
-			die "could not make $bios" ;;
+		bios=$out/BIOS-vmx-off
+		bochs_bios vmx-off "$bios" || die "could not make $bios" ;;
 	# With the TSC clocksource a Bochs SMP guest never woke from sleep.
 	bochs | bochs-*) cpus=${cpus:-2} tmo=$((300 + 150 * cpus)) extra="clocksource=acpi_pm no_console_suspend" ;;
 	*) die "unknown target $t" ;;
 	esac
+	# A reboot comes back through the BIOS: one that leaves
+	# IA32_FEATURE_CONTROL to Linux (see bochs_bios).
+	if [ "${emu#bochs}" != "$emu" ] && [ -z "$bios" ] && echo " $scen " | grep -q " reboot "; then
+		bios=$out/BIOS-os-locks
+		bochs_bios os-locks "$bios" || die "could not make $bios"
+	fi
 	if [ "$t" = qemu-kvm ] && ! nested_vmx; then
 		why_skipped[$run]="this host offers no nested VMX"
 		continue

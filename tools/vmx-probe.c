@@ -175,7 +175,8 @@ static unsigned int online_cpus(struct cpu **cpus)
 
 int main(void)
 {
-	const struct cpu *ref = NULL;
+	struct vmx_caps ref;
+	bool have_ref = false;
 	unsigned int i, n;
 	struct cpu *cpus;
 	int status = 0;
@@ -190,16 +191,10 @@ int main(void)
 			return 3;
 		vmx_check_cpu(&cpus[i].regs, &cpus[i].verdict);
 	}
-	/* The module's fleet rule, vmx_fleet_check(). */
-	for (i = 0; i < n; i++) {
-		if (cpus[i].verdict.reason != VMX_REASON_OK)
-			continue;
-		if (!ref)
-			ref = &cpus[i];
-		else if (vmx_caps_first_difference(&ref->regs.caps,
-						   &cpus[i].regs.caps) >= 0)
-			cpus[i].verdict.reason = VMX_REASON_INCONSISTENT;
-	}
+	/* The module's rule across CPUs, as vmx_fleet_check() applies it. */
+	for (i = 0; i < n; i++)
+		vmx_caps_agree(&ref, &have_ref, &cpus[i].regs.caps,
+			       &cpus[i].verdict.reason);
 
 	printf("assumed cr0 0x%llx cr4 0x%llx\n", (unsigned long long)ASSUMED_CR0,
 	       (unsigned long long)ASSUMED_CR4);

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_kvm
+# targets: */bochs */qemu-kvm
 # vmxon beside KVM, in both orders. (a) KVM holds VMX (a VM alive): vmxon's
 # load fails with EBUSY, names kvm_intel, changes nothing, the VM runs on.
 # (b) vmxon holds VMX: kvm_intel's load is refused with a reason; with
@@ -15,32 +16,12 @@ if ! has_vmx 0; then
 fi
 
 sys=/sys/kernel/vmxon
-count() { cat /tmp/kvm-count 2>/dev/null || echo 0; }
-
-# start_vm NAME: run kvm-hold in the background (in this shell: not through
-# ktap_run) until its VM has run; NAME passes when it did.
-start_vm() {
-	rm -f /tmp/kvm-count
-	kvm-hold /tmp/kvm-count >/dev/null 2>/tmp/kvm-hold.err &
-	holder=$!
-	i=0
-	while [ "$(count)" = 0 ] && [ $i -lt 100 ] && kill -0 $holder 2>/dev/null; do
-		sleep 0.2
-		i=$((i + 1))
-	done
-	ktap_expect "$1" "$(count | grep -c '^[1-9]')" 1
-}
-
-stop_vm() {
-	kill $holder
-	wait $holder 2>/dev/null
-}
-
 # --- (a) KVM first -----------------------------------------------------------
 ktap_run insmod_irqbypass insmod /lib/modules/irqbypass.ko
 ktap_run insmod_kvm insmod /lib/modules/kvm.ko
 ktap_run insmod_kvm_intel insmod /lib/modules/kvm-intel.ko
-start_vm vm_runs
+start_vm
+ktap_expect vm_runs $? 0
 
 kmsg_mark
 out=$(insmod /lib/modules/vmxon.ko 2>&1)
@@ -54,10 +35,10 @@ ktap_expect every_cpu_busy \
 ktap_run message_names_kvm_intel sh -c \
 	"dmesg | sed -n '/$KMSG_MARK/,\$p' | grep -q 'in use by another hypervisor (kvm_intel is loaded)'"
 ktap_expect nothing_left "$(ls -d $sys 2>/dev/null)" ""
-before=$(count)
+before=$(vm_exits)
 sleep 1
-ktap_run vm_still_runs test "$(count)" -gt "$before"
-ktap_run holder_alive kill -0 $holder
+ktap_run vm_still_runs test "$(vm_exits)" -gt "$before"
+ktap_run holder_alive kill -0 $VM_PID
 stop_vm
 ktap_expect holder_no_error "$(cat /tmp/kvm-hold.err)" ""
 
@@ -75,7 +56,8 @@ ktap_run every_cpu_on_beside_kvm every_cpu_is on ok
 timeout 30 kvm-hold /tmp/kvm-count >/dev/null 2>/tmp/kvm-hold.err
 ktap_expect vm_creation_fails $? 1
 ktap_run write_enabled_0 sh -c "echo 0 > $sys/enabled"
-start_vm vm_runs_vmxon_disabled
+start_vm
+ktap_expect vm_runs_vmxon_disabled $? 0
 out=$(sh -c "echo 1 > $sys/enabled" 2>&1)
 ktap_expect enable_fails_ebusy "$(echo "$out" | grep -c "Device or resource busy")" 1
 ktap_run every_cpu_still_off every_cpu_is off busy
@@ -96,7 +78,8 @@ ktap_run every_cpu_on_after_refusal every_cpu_is on ok
 # --- (c) vmxon gone: KVM runs a VM ------------------------------------------
 ktap_run rmmod_vmxon rmmod vmxon
 ktap_run insmod_kvm_intel_after_vmxon insmod /lib/modules/kvm-intel.ko
-start_vm vm_runs_after_vmxon
+start_vm
+ktap_expect vm_runs_after_vmxon $? 0
 stop_vm
 ktap_expect holder_no_error_after_vmxon "$(cat /tmp/kvm-hold.err)" ""
 ktap_run rmmod_kvm_intel rmmod kvm_intel

@@ -128,10 +128,10 @@ cmos_read() {
 	dd if=/dev/port bs=1 skip=$((0x71)) count=1 2>/dev/null | od -An -tu1 | tr -d ' '
 }
 
-# The reboot scenario's CMOS byte (RTC alarm seconds: no BIOS or kernel
-# here uses it), and its value once the first boot rebooted with every CPU
-# in VMX root.
-REBOOT_CMOS=0x01
+# The reboot scenario's CMOS byte (above the RTC registers, which Linux
+# and the BIOS use; kept across a reset in Bochs), and its value once the
+# first boot rebooted with every CPU in VMX root.
+REBOOT_CMOS=0x4e
 REBOOT_DONE=178
 
 # rebooted: is this the second boot of the reboot scenario?
@@ -170,4 +170,29 @@ every_cpu_is() {
 		cpu_is "$cpu" "$1" "$2" >/dev/null || bad="$bad $(cpu_is "$cpu" "$1" "$2")"
 	done
 	[ -z "$bad" ] || { echo "$bad"; return 1; }
+}
+
+# start_vm: run kvm-hold in the background until its VM has run; VM_PID is
+# its pid, /tmp/kvm-hold.err its errors. Run it in the scenario's shell,
+# not through ktap_run, whose $(...) would wait for kvm-hold to end.
+start_vm() {
+	local i=0
+	rm -f /tmp/kvm-count
+	kvm-hold /tmp/kvm-count >/dev/null 2>/tmp/kvm-hold.err &
+	VM_PID=$!
+	while [ "$(vm_exits)" = 0 ] && [ $i -lt 100 ] && kill -0 $VM_PID 2>/dev/null; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ "$(vm_exits)" -gt 0 ]
+}
+
+# vm_exits: how many HLT exits the VM of start_vm has had.
+vm_exits() {
+	cat /tmp/kvm-count 2>/dev/null || echo 0
+}
+
+stop_vm() {
+	kill $VM_PID
+	wait $VM_PID 2>/dev/null
 }

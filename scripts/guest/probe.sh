@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_probe
+# targets: */bochs */qemu */qemu-kvm
 # `vmx-status --probe` (user space, vmxon not loaded) and the module's
 # check-only mode (insmod vmxon.ko enable=0) name the same reason, revision
 # and IA32_FEATURE_CONTROL for every online CPU. The reason expected, from
@@ -81,24 +82,15 @@ fi
 # KVM holds VMX (a VM alive): the module sees CR4.VMXE and says busy, the
 # probe cannot and says ok, as its note says.
 if [ "$want" = ok ]; then
-	count() { cat /tmp/probe-kvm-count 2>/dev/null || echo 0; }
 	ktap_run insmod_kvm sh -c 'insmod /lib/modules/irqbypass.ko &&
 		insmod /lib/modules/kvm.ko && insmod /lib/modules/kvm-intel.ko'
-	rm -f /tmp/probe-kvm-count
-	kvm-hold /tmp/probe-kvm-count 2>/tmp/probe-kvm-hold.err &
-	holder=$!
-	i=0
-	while [ "$(count)" = 0 ] && [ $i -lt 100 ] && kill -0 $holder 2>/dev/null; do
-		sleep 0.2
-		i=$((i + 1))
-	done
-	ktap_run vm_runs test "$(count)" -gt 0
+	start_vm
+	ktap_expect vm_runs $? 0
 	ktap_run kvm_held_probe_every_cpu_ok every_row_says ok "$(probe_rows)"
 	ktap_run kvm_held_insmod_check_only insmod /lib/modules/vmxon.ko enable=0
 	ktap_run kvm_held_module_every_cpu_busy every_row_says busy "$(sysfs_rows)"
 	ktap_run kvm_held_rmmod_check_only rmmod vmxon
-	kill $holder
-	wait $holder 2>/dev/null
+	stop_vm
 	ktap_run rmmod_kvm sh -c 'rmmod kvm_intel && rmmod kvm && rmmod irqbypass'
 fi
 

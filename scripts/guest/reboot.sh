@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_reboot
+# targets: 6.1/bochs
 # `reboot -f` with every CPU in VMX root: the reboot notifier turns VMX off
 # on every CPU (the host checks its log line, which precedes the reset)
 # and the machine comes back through the BIOS. A CMOS byte carries the

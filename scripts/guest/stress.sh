@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_stress
+# targets: 6.1/qemu */qemu-kvm
 # Load/unload cycles; enable/disable toggles racing with CPU hotplug and
 # with readers of every sysfs file; reads racing with rmmod. Lockdep and
 # DEBUG_ATOMIC_SLEEP are on; the judge fails any splat. Without VMX,

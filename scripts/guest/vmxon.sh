@@ -10,17 +10,6 @@ cpus=$(online_cpus)
 all=$(echo "$cpus" | head -1)-$(echo "$cpus" | tail -1)
 [ "$(echo "$cpus" | grep -c .)" = 1 ] && all=$cpus
 
-# every_cpu STATE REASON: each online CPU's sysfs says so.
-every_cpu() {
-	local cpu bad=
-	for cpu in $cpus; do
-		d=/sys/devices/system/cpu/cpu$cpu/vmx
-		[ "$(cat $d/state) $(cat $d/reason)" = "$1 $2" ] ||
-			bad="$bad cpu$cpu=$(cat $d/state)/$(cat $d/reason)"
-	done
-	[ -z "$bad" ] || { echo "$bad"; return 1; }
-}
-
 # sysfs_matches_msrs: feature_control and vmcs_revision_id are the MSRs'.
 sysfs_matches_msrs() {
 	local cpu bad= fc rev
@@ -38,7 +27,7 @@ sysfs_matches_msrs() {
 
 if has_vmx "$(echo "$cpus" | head -1)"; then
 	ktap_run insmod insmod /lib/modules/vmxon.ko
-	ktap_run every_cpu_on every_cpu on ok
+	ktap_run every_cpu_on every_cpu_is on ok
 	ktap_expect enabled_reads_1 "$(cat $sys/enabled)" 1
 	ktap_expect cpus_on_all "$(cat $sys/cpus_on)" "$all"
 	ktap_expect cpus_failed_none "$(cat $sys/cpus_failed)" ""
@@ -48,17 +37,17 @@ if has_vmx "$(echo "$cpus" | head -1)"; then
 	ktap_expect global_revision "$(cat $sys/vmcs_revision_id)" \
 		"$(cat /sys/devices/system/cpu/cpu0/vmx/vmcs_revision_id)"
 	ktap_run write_enabled_0 sh -c "echo 0 > $sys/enabled"
-	ktap_run every_cpu_off_after_0 every_cpu off ok
+	ktap_run every_cpu_off_after_0 every_cpu_is off ok
 	ktap_expect cpus_on_none "$(cat $sys/cpus_on)" ""
 	ktap_run write_enabled_1 sh -c "echo 1 > $sys/enabled"
-	ktap_run every_cpu_on_after_1 every_cpu on ok
+	ktap_run every_cpu_on_after_1 every_cpu_is on ok
 	ktap_run write_enabled_1_again sh -c "echo 1 > $sys/enabled"
 	ktap_run rmmod rmmod vmxon
 	ktap_run insmod_again insmod /lib/modules/vmxon.ko
-	ktap_run every_cpu_on_again every_cpu on ok
+	ktap_run every_cpu_on_again every_cpu_is on ok
 	ktap_run rmmod_again rmmod vmxon
 	ktap_run insmod_check_only insmod /lib/modules/vmxon.ko enable=0
-	ktap_run check_only_every_cpu_off_ok every_cpu off ok
+	ktap_run check_only_every_cpu_off_ok every_cpu_is off ok
 	ktap_expect check_only_enabled_reads_0 "$(cat $sys/enabled)" 0
 	vmx-status >/dev/null
 	ktap_expect vmx_status_some_off_exit_1 $? 1
@@ -71,7 +60,7 @@ else
 		"$(echo "$out" | grep -c "Operation not supported")" 1
 	ktap_expect nothing_left "$(ls -d $sys 2>/dev/null)" ""
 	ktap_run insmod_check_only insmod /lib/modules/vmxon.ko enable=0
-	ktap_run check_only_every_cpu_no_vmx every_cpu off no_vmx
+	ktap_run check_only_every_cpu_no_vmx every_cpu_is off no_vmx
 	ktap_expect cpus_failed_all "$(cat $sys/cpus_failed)" "$all"
 	ktap_expect write_enabled_1_fails \
 		"$(sh -c "echo 1 > $sys/enabled" 2>&1 | grep -c "Operation not supported")" 1
