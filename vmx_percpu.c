@@ -576,9 +576,12 @@ void vmxon_emergency_disable(void)
  * vmxon takes the slot only while it holds VMX and kvm_intel is absent,
  * and refuses kvm_intel while it holds VMX (vmxon_kvm_coming()).
  */
-static void vmx_emergency_take(void)
+static void vmx_emergency_take(bool kvm_gone)
 {
-	if (vmx_slot_held || vmx_kvm_seen || vmx_kvm_intel_loaded())
+	if (vmx_slot_held)
+		return;
+	/* A going kvm_intel has released the slot, though not its kobject. */
+	if (!kvm_gone && (vmx_kvm_seen || vmx_kvm_intel_loaded()))
 		return;
 	cpu_emergency_register_virt_callback(vmxon_emergency_disable);
 	vmx_slot_held = true;
@@ -610,7 +613,7 @@ static int vmx_set_enabled_locked(bool on)
 			return 0;
 		if (vmx_stopped)
 			return -ESHUTDOWN;
-		vmx_emergency_take();
+		vmx_emergency_take(false);
 		err = vmx_fleet_enable(&vmx_fleet);
 		vmx_enable_ns = ktime_get_ns() - start;
 		vmx_enable_rounds = vmx_rounds - rounds;
@@ -877,10 +880,8 @@ void vmxon_kvm_going(void)
 {
 	mutex_lock(&vmx_lock);
 	vmx_kvm_seen = false;
-	if (vmx_any_enabled() && !vmx_slot_held) {
-		cpu_emergency_register_virt_callback(vmxon_emergency_disable);
-		vmx_slot_held = true;
-	}
+	if (vmx_any_enabled())
+		vmx_emergency_take(true);
 	mutex_unlock(&vmx_lock);
 }
 

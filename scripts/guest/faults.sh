@@ -129,7 +129,7 @@ resume_fails() {
 		[ "$(cat $sys/cpus_on)" = "" ] || bad="$bad cpus_on=$(cat $sys/cpus_on)"
 		sh -c "echo 0 > $sys/enabled" || bad="$bad disable-failed"
 	else
-		online_cpus_now | grep -qx "$1" && bad="$bad cpu$1-online"
+		online_cpus | grep -qx "$1" && bad="$bad cpu$1-online"
 		[ "$(cat $sys/cpus_failed)" = "$1" ] || bad="$bad cpus_failed=$(cat $sys/cpus_failed)"
 		[ "$(cat $sys/cpus_on)" = "$(cpu_list)" ] || bad="$bad cpus_on=$(cat $sys/cpus_on)"
 		# The kernel left the CPU device "online" (only the CPU failed to
@@ -169,7 +169,7 @@ for cpu in $(online_cpus); do
 		ktap_run sysfs_cpu$cpu online_fails "$cpu" fail_sysfs "Cannot allocate memory"
 		ktap_run online_cpu$cpu online_fails "$cpu" fail_online "Input/output error"
 	fi
-	if [ -n "$has_s3" ] && [ "$cpu" != 0 ] && [ "$(online_cpus_now | grep -c .)" -le 2 ]; then
+	if [ -n "$has_s3" ] && [ "$cpu" != 0 ] && [ "$(online_cpus | grep -c .)" -le 2 ]; then
 		# A CPU that failed to resume keeps its device "online", and
 		# the kernel refuses to offline the last but one CPU: it could
 		# not be brought back for the scenarios that follow.

@@ -102,14 +102,6 @@ has_vmx() {
 	[ $((0x${ecx:-0} & 0x20)) != 0 ]
 }
 
-# online_cpus: the online CPU numbers, one per line.
-online_cpus() {
-	local dir
-	for dir in /sys/devices/system/cpu/cpu[0-9]*; do
-		[ "$(cat "$dir/online" 2>/dev/null || echo 1)" = 1 ] &&
-			echo "${dir##*cpu}"
-	done
-}
 
 # cmos_write INDEX VALUE / cmos_read INDEX: a CMOS RAM byte (decimal), which
 # survives a reset, through /dev/port (index port 0x70, data port 0x71).
@@ -139,9 +131,9 @@ rebooted() {
 	[ "$(cmos_read $REBOOT_CMOS)" = $REBOOT_DONE ]
 }
 
-# online_cpus_now: the CPUs online, one per line, from the kernel's mask
+# online_cpus: the online CPU numbers, one per line, from the kernel's mask
 # (a CPU's own online file can lag, after a failed resume).
-online_cpus_now() {
+online_cpus() {
 	local r
 	for r in $(tr , ' ' </sys/devices/system/cpu/online); do
 		case $r in
