@@ -89,29 +89,15 @@ static int vmx_percpu_fail(struct vmx_percpu *st, enum vmx_reason reason)
 	return vmx_reason_errno(reason);
 }
 
-/**
- * vmx_percpu_hardware_enable() - check, then VMXON on the current CPU
- * @st: the current CPU's state, with its region allocated
- * @hw: the hardware
- *
- * Busy (VMX on, not ours) touches nothing. Any failure leaves the CPU as it
- * was: CR4.VMXE clear again unless the CPU is in someone else's VMX
- * operation, Intel PT told that VMX operation did not begin.
- *
- * Context: On @st->cpu, interrupts disabled.
- * Return: 0 (also when already enabled), -EOPNOTSUPP, -EBUSY, -ENOMEM or
- * -EIO; @st->reason says why.
+/*
+ * The VMXON half of vmx_percpu_hardware_enable(), for a CPU that
+ * vmx_percpu_check() has just passed: on the values it read, not read again.
  */
-int vmx_percpu_hardware_enable(struct vmx_percpu *st, const struct vmx_hw *hw)
+static int vmx_percpu_vmxon(struct vmx_percpu *st, const struct vmx_hw *hw)
 {
 	u32 *region;
 	int r;
 
-	if (st->enabled)
-		return 0;
-	r = vmx_percpu_check(st, hw);
-	if (r)
-		return r;
 	if (!st->region)
 		return vmx_percpu_fail(st, VMX_REASON_NO_MEMORY);
 	region = page_address(st->region);
@@ -141,6 +127,31 @@ int vmx_percpu_hardware_enable(struct vmx_percpu *st, const struct vmx_hw *hw)
 	default:
 		return vmx_percpu_fail(st, VMX_REASON_VMXON_FAILED);
 	}
+}
+
+/**
+ * vmx_percpu_hardware_enable() - check, then VMXON on the current CPU
+ * @st: the current CPU's state, with its region allocated
+ * @hw: the hardware
+ *
+ * Busy (VMX on, not ours) touches nothing. Any failure leaves the CPU as it
+ * was: CR4.VMXE clear again unless the CPU is in someone else's VMX
+ * operation, Intel PT told that VMX operation did not begin.
+ *
+ * Context: On @st->cpu, interrupts disabled.
+ * Return: 0 (also when already enabled), -EOPNOTSUPP, -EBUSY, -ENOMEM or
+ * -EIO; @st->reason says why.
+ */
+int vmx_percpu_hardware_enable(struct vmx_percpu *st, const struct vmx_hw *hw)
+{
+	int r;
+
+	if (st->enabled)
+		return 0;
+	r = vmx_percpu_check(st, hw);
+	if (r)
+		return r;
+	return vmx_percpu_vmxon(st, hw);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_percpu_hardware_enable);
 
@@ -223,6 +234,35 @@ static void vmx_report(const struct vmx_percpu *st, bool failed)
 /* Cross-CPU call rounds so far, for the benchmarks. */
 static unsigned int vmx_rounds;
 
+/* Where the last enabling and disabling of every CPU spent its time. */
+enum vmx_phase {
+	VMX_PHASE_CHECK,
+	VMX_PHASE_ALLOC,
+	VMX_PHASE_VMXON,
+	VMX_PHASE_VMXOFF,
+	VMX_PHASE_FREE,
+	VMX_PHASE_COUNT
+};
+
+static const char * const vmx_phase_names[VMX_PHASE_COUNT] = {
+	[VMX_PHASE_CHECK]	= "enable_check_ns",
+	[VMX_PHASE_ALLOC]	= "enable_alloc_ns",
+	[VMX_PHASE_VMXON]	= "enable_vmxon_ns",
+	[VMX_PHASE_VMXOFF]	= "disable_vmxoff_ns",
+	[VMX_PHASE_FREE]	= "disable_free_ns",
+};
+
+static u64 vmx_phase_ns[VMX_PHASE_COUNT];
+
+/* The time since *@t is @phase's; the next phase starts now. */
+static void vmx_phase_end(enum vmx_phase phase, u64 *t)
+{
+	u64 now = ktime_get_ns();
+
+	vmx_phase_ns[phase] = now - *t;
+	*t = now;
+}
+
 static void vmx_broadcast(smp_call_func_t fn, const struct vmx_fleet *f)
 {
 	vmx_rounds++;
@@ -236,11 +276,14 @@ static void vmx_check_ipi(void *fleet)
 	vmx_percpu_check(f->state(smp_processor_id()), f->hw);
 }
 
+/* Every online CPU passed the check round just before: VMXON only. */
 static void vmx_enable_ipi(void *fleet)
 {
 	const struct vmx_fleet *f = fleet;
+	struct vmx_percpu *st = f->state(smp_processor_id());
 
-	vmx_percpu_hardware_enable(f->state(smp_processor_id()), f->hw);
+	if (!st->enabled)
+		vmx_percpu_vmxon(st, f->hw);
 }
 
 /* CPUs whose VMXOFF failed or faulted in the last vmx_fleet_disable(). */
@@ -308,11 +351,13 @@ static void vmx_fleet_free_regions(const struct vmx_fleet *f)
  */
 int vmx_fleet_disable(const struct vmx_fleet *f)
 {
+	u64 t = ktime_get_ns();
 	unsigned int cpu;
 	int failed, err = 0;
 
 	atomic_set(&vmx_vmxoff_failures, 0);
 	vmx_broadcast(vmx_disable_ipi, f);
+	vmx_phase_end(VMX_PHASE_VMXOFF, &t);
 	failed = atomic_read(&vmx_vmxoff_failures);
 	for_each_possible_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
@@ -324,6 +369,7 @@ int vmx_fleet_disable(const struct vmx_fleet *f)
 		}
 	}
 	vmx_fleet_free_regions(f);
+	vmx_phase_end(VMX_PHASE_FREE, &t);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_disable);
@@ -340,10 +386,12 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_disable);
  */
 int vmx_fleet_enable(const struct vmx_fleet *f)
 {
+	u64 t = ktime_get_ns();
 	unsigned int cpu;
 	int err;
 
 	err = vmx_fleet_check(f, false);
+	vmx_phase_end(VMX_PHASE_CHECK, &t);
 	if (err)
 		return err;
 	for_each_online_cpu(cpu) {
@@ -356,7 +404,9 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 			return -ENOMEM;
 		}
 	}
+	vmx_phase_end(VMX_PHASE_ALLOC, &t);
 	vmx_broadcast(vmx_enable_ipi, f);
+	vmx_phase_end(VMX_PHASE_VMXON, &t);
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
@@ -372,16 +422,18 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_enable);
 
-/* A CPU joins CPUs already in VMX operation: same capabilities, then VMXON. */
-static int vmx_fleet_join(const struct vmx_fleet *f, struct vmx_percpu *st)
+/*
+ * Check a CPU that is to join CPUs already in VMX operation: it must be
+ * ready, and have their capabilities.
+ */
+static int vmx_fleet_check_joining(const struct vmx_fleet *f,
+				   struct vmx_percpu *st)
 {
 	bool have_ref = true;
 
 	vmx_percpu_check(st, f->hw);
 	vmx_caps_agree(f->ref, &have_ref, &st->regs.caps, &st->reason);
-	if (st->reason != VMX_REASON_OK)
-		return vmx_reason_errno(st->reason);
-	return vmx_percpu_hardware_enable(st, f->hw);
+	return vmx_reason_errno(st->reason);
 }
 
 /**
@@ -406,7 +458,10 @@ int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 	if (st->enabled)
 		return 0;
 	local_irq_disable();
-	err = vmx_percpu_check(st, f->hw);
+	if (enable)
+		err = vmx_fleet_check_joining(f, st);
+	else
+		err = vmx_percpu_check(st, f->hw);
 	local_irq_enable();
 	if (!enable)
 		return 0;
@@ -414,7 +469,7 @@ int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 		err = vmx_percpu_fail(st, VMX_REASON_NO_MEMORY);
 	if (!err) {
 		local_irq_disable();
-		err = vmx_fleet_join(f, st);
+		err = vmx_percpu_vmxon(st, f->hw);
 		local_irq_enable();
 	}
 	if (err) {
@@ -463,7 +518,9 @@ int vmx_fleet_cpu_resume(const struct vmx_fleet *f, unsigned int cpu)
 	struct vmx_percpu *st = f->state(cpu);
 	int err;
 
-	err = vmx_fleet_join(f, st);
+	err = vmx_fleet_check_joining(f, st);
+	if (!err)
+		err = vmx_percpu_vmxon(st, f->hw);
 	if (err) {
 		vmx_report(st, true);
 		vmx_region_free(st);
@@ -664,6 +721,7 @@ int vmxon_set_enabled(bool on)
 int vmxon_stats_show(struct seq_file *m, void *unused)
 {
 	unsigned int cpu, pages = 0;
+	int i;
 
 	mutex_lock(&vmx_lock);
 	for_each_possible_cpu(cpu)
@@ -672,6 +730,8 @@ int vmxon_stats_show(struct seq_file *m, void *unused)
 		   vmx_enable_rounds);
 	seq_printf(m, "disable_ns %llu\ndisable_rounds %u\n", vmx_disable_ns,
 		   vmx_disable_rounds);
+	for (i = 0; i < VMX_PHASE_COUNT; i++)
+		seq_printf(m, "%s %llu\n", vmx_phase_names[i], vmx_phase_ns[i]);
 	seq_printf(m, "pages %u\nstate_bytes %zu\n", pages,
 		   sizeof(struct vmx_percpu));
 	mutex_unlock(&vmx_lock);

@@ -26,7 +26,8 @@ struct fake_cpu {
 	struct vmx_cpu_regs regs;
 	int fc_write_ret, vmxon_ret, vmxoff_ret;
 	bool vmxe;
-	int fc_writes, cr4_sets, cr4_clears, vmxons, vmxoffs, pt_on, pt_off;
+	int reads, fc_writes, cr4_sets, cr4_clears, vmxons, vmxoffs, pt_on,
+	    pt_off;
 	u64 fc_written, vmxon_pa;
 };
 
@@ -45,6 +46,7 @@ static struct fake_cpu *cur(void)
 
 static void fake_read_regs(struct vmx_cpu_regs *regs)
 {
+	cur()->reads++;
 	*regs = cur()->regs;
 }
 
@@ -494,6 +496,8 @@ static void fleet_enable_disable_test(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, fleet_states[cpu].enabled);
 		KUNIT_EXPECT_NOT_NULL(test, fleet_states[cpu].region);
 		KUNIT_EXPECT_EQ(test, fleet_cpus[cpu].vmxons, 1);
+		/* The check round read the registers; VMXON does not again. */
+		KUNIT_EXPECT_EQ(test, fleet_cpus[cpu].reads, 1);
 	}
 	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
 	for_each_online_cpu(cpu) {
@@ -714,6 +718,7 @@ static void fleet_online_test(struct kunit *test)
 	fc = &fleet_cpus[last];
 	c->setup(fc);
 	KUNIT_EXPECT_EQ(test, on_cpu(last, online, true), c->err);
+	KUNIT_EXPECT_EQ(test, fc->reads, 1);
 	KUNIT_EXPECT_EQ(test, st->reason, c->reason);
 	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
 	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
@@ -784,6 +789,7 @@ static void fleet_resume_test(struct kunit *test)
 	resumed = vmx_fleet_cpu_resume(&fake_fleet, cpu);
 	local_irq_restore(flags);
 	KUNIT_EXPECT_EQ(test, resumed, c->err);
+	KUNIT_EXPECT_EQ(test, fc->reads, 1);
 	KUNIT_EXPECT_EQ(test, st->reason, c->reason);
 	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
 	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);

@@ -4,7 +4,8 @@
 # BENCH_REPS times in one boot (vmxon_bench_reps= on the command line).
 #
 # What is measured, per repetition:
-#   vmxon   enable_ns/disable_ns/rounds/pages from the module's own ktime
+#   vmxon   enable_ns/disable_ns/rounds/pages and the phases (check,
+#           alloc, vmxon; vmxoff, free) from the module's own ktime
 #           (/sys/kernel/debug/vmxon/stats): after insmod (enable), after
 #           `echo 0 > enabled` (disable), after `echo 1 > enabled` (enable
 #           again, sysfs path);
@@ -70,6 +71,12 @@ vstat() {
 	sed -n "s/^$1 //p" $stats
 }
 
+# phases PREFIX OPERATION: the phases of the module's last OPERATION
+# (enable_check_ns ...), as PREFIX_check_ns=...
+phases() {
+	sed -n "s/^$2_\([a-z]*\)_ns \([0-9]*\)\$/$1_\1_ns=\2/p" $stats | tr '\n' ' '
+}
+
 # VMX is off until a measurement turns it on: on 6.12 kvm.ko alone does
 # not take VMX; kvm_intel is loaded only inside its measurement.
 insmod /lib/modules/irqbypass.ko
@@ -85,12 +92,15 @@ while [ $rep -le "$reps" ]; do
 	timed vmxon_insmod insmod /lib/modules/vmxon.ko
 	on=$(cat /sys/kernel/vmxon/cpus_on 2>/dev/null)
 	en_ns=$(vstat enable_ns) en_rounds=$(vstat enable_rounds)
+	en_phases=$(phases vmxon_enable enable)
 	pages_on=$(vstat pages) state_bytes=$(vstat state_bytes)
 	echo 0 >/sys/kernel/vmxon/enabled || report "bench: error rep=$rep echo 0"
 	dis_ns=$(vstat disable_ns) dis_rounds=$(vstat disable_rounds)
+	dis_phases=$(phases vmxon_disable disable)
 	pages_off=$(vstat pages)
 	echo 1 >/sys/kernel/vmxon/enabled || report "bench: error rep=$rep echo 1"
 	en2_ns=$(vstat enable_ns) en2_rounds=$(vstat enable_rounds)
+	en2_phases=$(phases vmxon_enable2 enable)
 	timed vmxon_rmmod rmmod vmxon
 	# kvm_intel, with kvm.enable_virt_at_load=1: VMX on every CPU at load.
 	timed kvm_insmod insmod /lib/modules/kvm-intel.ko
@@ -99,6 +109,7 @@ while [ $rep -le "$reps" ]; do
 		"vmxon_enable_ns=$en_ns vmxon_enable_rounds=$en_rounds" \
 		"vmxon_disable_ns=$dis_ns vmxon_disable_rounds=$dis_rounds" \
 		"vmxon_enable2_ns=$en2_ns vmxon_enable2_rounds=$en2_rounds" \
+		"$en_phases $dis_phases $en2_phases" \
 		"vmxon_pages_on=$pages_on vmxon_pages_off=$pages_off" \
 		"vmxon_state_bytes=$state_bytes" \
 		"vmxon_insmod_us=$vmxon_insmod_us vmxon_rmmod_us=$vmxon_rmmod_us" \
@@ -125,6 +136,9 @@ rmmod irqbypass
 
 echo "$printk_was" >/proc/sys/kernel/printk
 # What the kernel said meanwhile (the console was quiet): shown here, so
-# that a splat reaches the log that scripts/ktap.py judges.
-dmesg_since_mark | grep -v 'bench-stamp' | sed 's/^/bench-dmesg| /'
+# that a splat reaches the log that scripts/ktap.py judges. Through the
+# kernel log, not stdout: the tty would interleave with what /init logs next.
+dmesg_since_mark | grep -v 'bench-stamp' | while IFS= read -r line; do
+	kmsg "bench-dmesg| $line"
+done
 kmsg "bench: end"
