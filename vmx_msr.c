@@ -61,6 +61,11 @@ static int hw_write_feature_control(u64 val)
 	return vmx_wrmsr_safe(MSR_IA32_FEAT_CTL, val) ? -EIO : 0;
 }
 
+static bool hw_vmxe_set(void)
+{
+	return (__read_cr4() | cr4_read_shadow()) & X86_CR4_VMXE;
+}
+
 static void hw_cr4_set_vmxe(void)
 {
 	cr4_set_bits(X86_CR4_VMXE);
@@ -105,6 +110,7 @@ fault:
 const struct vmx_hw vmx_hw_real = {
 	.read_regs		= hw_read_regs,
 	.write_feature_control	= hw_write_feature_control,
+	.vmxe_set		= hw_vmxe_set,
 	.cr4_set_vmxe		= hw_cr4_set_vmxe,
 	.cr4_clear_vmxe		= hw_cr4_clear_vmxe,
 	.vmxon			= hw_vmxon,

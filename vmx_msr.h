@@ -20,6 +20,7 @@
  * @read_regs: read everything vmx_check_cpu() decides on; capability MSRs
  *	that fault are left 0 and absent from @regs->caps.present
  * @write_feature_control: write IA32_FEATURE_CONTROL; 0 or -EIO on a fault
+ * @vmxe_set: CR4.VMXE is set, in CR4 or in the kernel's CR4 shadow
  * @cr4_set_vmxe: set CR4.VMXE, through the kernel's CR4 shadow
  * @cr4_clear_vmxe: clear CR4.VMXE, through the kernel's CR4 shadow
  * @vmxon: VMXON with the region at @phys. 0; -EFAULT when it faulted
@@ -32,6 +33,7 @@
 struct vmx_hw {
 	void (*read_regs)(struct vmx_cpu_regs *regs);
 	int (*write_feature_control)(u64 val);
+	bool (*vmxe_set)(void);
 	void (*cr4_set_vmxe)(void);
 	void (*cr4_clear_vmxe)(void);
 	int (*vmxon)(u64 phys);

@@ -90,14 +90,22 @@ static int vmx_percpu_fail(struct vmx_percpu *st, enum vmx_reason reason)
 }
 
 /*
- * The VMXON half of vmx_percpu_hardware_enable(), for a CPU that
- * vmx_percpu_check() has just passed: on the values it read, not read again.
+ * The VMXON half of vmx_percpu_hardware_enable(), for a CPU that passed
+ * vmx_percpu_check(): on the values that check read, without reading the
+ * MSRs again. Only CR4.VMXE is looked at again: another hypervisor may
+ * have taken VMX since the check, if interrupts were enabled in between.
+ *
+ * Context: On @st->cpu, interrupts disabled.
  */
 static int vmx_percpu_vmxon(struct vmx_percpu *st, const struct vmx_hw *hw)
 {
 	u32 *region;
 	int r;
 
+	if (st->enabled)
+		return 0;
+	if (hw->vmxe_set())
+		return vmx_percpu_fail(st, VMX_REASON_BUSY);
 	if (!st->region)
 		return vmx_percpu_fail(st, VMX_REASON_NO_MEMORY);
 	region = page_address(st->region);
@@ -231,10 +239,16 @@ static void vmx_report(const struct vmx_percpu *st, bool failed)
 			vmx_reason_token(st->reason), values);
 }
 
-/* Cross-CPU call rounds so far, for the benchmarks. */
+/*
+ * For the benchmarks: cross-CPU call rounds so far; the last enabling of
+ * every CPU (vmxon_set_enabled()) and the last disabling (also a rollback
+ * or a reboot's): how long, how many rounds, and where the time went (0 for
+ * a phase not reached).
+ */
 static unsigned int vmx_rounds;
+static u64 vmx_enable_ns, vmx_disable_ns;
+static unsigned int vmx_enable_rounds, vmx_disable_rounds;
 
-/* Where the last enabling and disabling of every CPU spent its time. */
 enum vmx_phase {
 	VMX_PHASE_CHECK,
 	VMX_PHASE_ALLOC,
@@ -276,14 +290,12 @@ static void vmx_check_ipi(void *fleet)
 	vmx_percpu_check(f->state(smp_processor_id()), f->hw);
 }
 
-/* Every online CPU passed the check round just before: VMXON only. */
+/* Every online CPU passed the check round: VMXON on what it read. */
 static void vmx_enable_ipi(void *fleet)
 {
 	const struct vmx_fleet *f = fleet;
-	struct vmx_percpu *st = f->state(smp_processor_id());
 
-	if (!st->enabled)
-		vmx_percpu_vmxon(st, f->hw);
+	vmx_percpu_vmxon(f->state(smp_processor_id()), f->hw);
 }
 
 /* CPUs whose VMXOFF failed or faulted in the last vmx_fleet_disable(). */
@@ -351,8 +363,8 @@ static void vmx_fleet_free_regions(const struct vmx_fleet *f)
  */
 int vmx_fleet_disable(const struct vmx_fleet *f)
 {
-	u64 t = ktime_get_ns();
-	unsigned int cpu;
+	unsigned int rounds = vmx_rounds, cpu;
+	u64 start = ktime_get_ns(), t = start;
 	int failed, err = 0;
 
 	atomic_set(&vmx_vmxoff_failures, 0);
@@ -370,6 +382,8 @@ int vmx_fleet_disable(const struct vmx_fleet *f)
 	}
 	vmx_fleet_free_regions(f);
 	vmx_phase_end(VMX_PHASE_FREE, &t);
+	vmx_disable_ns = t - start;
+	vmx_disable_rounds = vmx_rounds - rounds;
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_disable);
@@ -390,6 +404,8 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 	unsigned int cpu;
 	int err;
 
+	vmx_phase_ns[VMX_PHASE_ALLOC] = 0;
+	vmx_phase_ns[VMX_PHASE_VMXON] = 0;
 	err = vmx_fleet_check(f, false);
 	vmx_phase_end(VMX_PHASE_CHECK, &t);
 	if (err)
@@ -401,6 +417,7 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 			st->reason = VMX_REASON_NO_MEMORY;
 			vmx_report(st, true);
 			vmx_fleet_free_regions(f);
+			vmx_phase_end(VMX_PHASE_ALLOC, &t);
 			return -ENOMEM;
 		}
 	}
@@ -572,9 +589,6 @@ static bool vmx_slot_held;
 static bool vmx_kvm_seen;
 /* Scratch, under vmx_lock. */
 static struct cpumask vmx_mask;
-/* The last enabling and disabling of every CPU: how long, how many rounds. */
-static u64 vmx_enable_ns, vmx_disable_ns;
-static unsigned int vmx_enable_rounds, vmx_disable_rounds;
 
 /**
  * vmx_state_of() - a CPU's state
@@ -661,7 +675,7 @@ static void vmx_explain_busy(void)
 static int vmx_set_enabled_locked(bool on)
 {
 	unsigned int rounds = vmx_rounds;
-	u64 start = ktime_get_ns();
+	u64 start;
 	int err;
 
 	lockdep_assert_held(&vmx_lock);
@@ -670,6 +684,7 @@ static int vmx_set_enabled_locked(bool on)
 			return 0;
 		if (vmx_stopped)
 			return -ESHUTDOWN;
+		start = ktime_get_ns();
 		vmx_emergency_take(false);
 		err = vmx_fleet_enable(&vmx_fleet);
 		vmx_enable_ns = ktime_get_ns() - start;
@@ -681,8 +696,6 @@ static int vmx_set_enabled_locked(bool on)
 		if (vmx_users)
 			return -EBUSY;
 		err = vmx_fleet_disable(&vmx_fleet);
-		vmx_disable_ns = ktime_get_ns() - start;
-		vmx_disable_rounds = vmx_rounds - rounds;
 		vmx_enabled = false;
 	}
 	if (!vmx_any_enabled())

@@ -57,6 +57,11 @@ static int fake_write_feature_control(u64 val)
 	return cur()->fc_write_ret;
 }
 
+static bool fake_vmxe_set(void)
+{
+	return cur()->vmxe;
+}
+
 static void fake_cr4_set_vmxe(void)
 {
 	cur()->cr4_sets++;
@@ -93,6 +98,7 @@ static void fake_pt_handle_vmx(int on)
 static const struct vmx_hw fake_hw = {
 	.read_regs		= fake_read_regs,
 	.write_feature_control	= fake_write_feature_control,
+	.vmxe_set		= fake_vmxe_set,
 	.cr4_set_vmxe		= fake_cr4_set_vmxe,
 	.cr4_clear_vmxe		= fake_cr4_clear_vmxe,
 	.vmxon			= fake_vmxon,
@@ -175,6 +181,12 @@ static void busy(struct fixture *f)
 	f->cpu.vmxe = true;
 }
 
+/* Another hypervisor sets CR4.VMXE after the check read the registers. */
+static void busy_after_check(struct fixture *f)
+{
+	f->cpu.vmxe = true;
+}
+
 static void locked_off(struct fixture *f)
 {
 	f->cpu.regs.feature_control = 1;
@@ -236,6 +248,8 @@ static const struct enable_case enable_cases[] = {
 	{ "no cpuid bit", no_cpuid, -EOPNOTSUPP, VMX_REASON_NO_VMX },
 	{ "busy: VMXE already set", busy, -EBUSY, VMX_REASON_BUSY, false,
 	  true },
+	{ "busy: VMXE set after the check", busy_after_check, -EBUSY,
+	  VMX_REASON_BUSY, false, true },
 	{ "feature control locked off", locked_off, -EOPNOTSUPP,
 	  VMX_REASON_DISABLED_BY_FIRMWARE },
 	{ "feature control unlocked", unlocked, 0, VMX_REASON_OK, true, true },
@@ -662,6 +676,12 @@ static void taken(struct fake_cpu *cpu)
 	cpu->vmxe = true;
 }
 
+/* Taken after the check: only VMXON time sees it. */
+static void taken_late(struct fake_cpu *cpu)
+{
+	cpu->vmxe = true;
+}
+
 static void vmxon_fault(struct fake_cpu *cpu)
 {
 	cpu->vmxon_ret = -EFAULT;
@@ -682,6 +702,7 @@ static const struct online_case online_cases[] = {
 	{ "feature control locked off", fc_locked_off, -EOPNOTSUPP,
 	  VMX_REASON_DISABLED_BY_FIRMWARE },
 	{ "VMX taken by someone else", taken, -EBUSY, VMX_REASON_BUSY },
+	{ "VMX taken after the check", taken_late, -EBUSY, VMX_REASON_BUSY },
 	{ "VMXON faults", vmxon_fault, -EIO, VMX_REASON_VMXON_FAULT, true },
 };
 
@@ -723,8 +744,14 @@ static void fleet_online_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
 	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
 	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
-	if (c->setup != taken)
+	if (c->reason == VMX_REASON_BUSY) {
+		/* Someone else's VMX: nothing touched. */
+		KUNIT_EXPECT_TRUE(test, fc->vmxe);
+		KUNIT_EXPECT_EQ(test, fc->cr4_sets + fc->cr4_clears, 0);
+		KUNIT_EXPECT_EQ(test, fc->pt_on + fc->pt_off, 0);
+	} else {
 		KUNIT_EXPECT_EQ(test, fc->vmxe, !c->err);
+	}
 	if (c->setup == fc_reset)
 		KUNIT_EXPECT_EQ(test, fc->fc_written, 0x5);
 	/* Without enable the CPU is only checked, and never refused. */
@@ -735,7 +762,8 @@ static void fleet_online_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, fc->vmxons, 0);
 		KUNIT_EXPECT_NULL(test, st->region);
 		/* A check alone sees neither the others nor VMXON. */
-		if (!c->vmxon && c->reason != VMX_REASON_INCONSISTENT)
+		if (!c->vmxon && c->reason != VMX_REASON_INCONSISTENT &&
+		    c->setup != taken_late)
 			KUNIT_EXPECT_EQ(test, st->reason, c->reason);
 	}
 	cpus_read_unlock();
@@ -794,8 +822,14 @@ static void fleet_resume_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
 	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
 	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
-	if (c->setup != taken)
+	if (c->reason == VMX_REASON_BUSY) {
+		/* Someone else's VMX: nothing touched. */
+		KUNIT_EXPECT_TRUE(test, fc->vmxe);
+		KUNIT_EXPECT_EQ(test, fc->cr4_sets + fc->cr4_clears, 0);
+		KUNIT_EXPECT_EQ(test, fc->pt_on + fc->pt_off, 0);
+	} else {
 		KUNIT_EXPECT_EQ(test, fc->vmxe, !c->err);
+	}
 	if (c->setup == fc_reset)
 		KUNIT_EXPECT_EQ(test, fc->fc_written, 0x5);
 	cpus_read_unlock();
