@@ -104,8 +104,10 @@ static int vmx_percpu_vmxon(struct vmx_percpu *st, const struct vmx_hw *hw)
 
 	if (st->enabled)
 		return 0;
-	if (hw->vmxe_set())
+	if (hw->vmxe_set()) {
+		st->regs.cr4 |= VMXCAP_CR4_VMXE;	/* as reported */
 		return vmx_percpu_fail(st, VMX_REASON_BUSY);
+	}
 	if (!st->region)
 		return vmx_percpu_fail(st, VMX_REASON_NO_MEMORY);
 	region = page_address(st->region);
@@ -286,8 +288,11 @@ static void vmx_broadcast(smp_call_func_t fn, const struct vmx_fleet *f)
 static void vmx_check_ipi(void *fleet)
 {
 	const struct vmx_fleet *f = fleet;
+	struct vmx_percpu *st = f->state(smp_processor_id());
 
-	vmx_percpu_check(f->state(smp_processor_id()), f->hw);
+	/* Still ours (its VMXOFF failed): its CR4.VMXE is not someone else's. */
+	if (!st->enabled)
+		vmx_percpu_check(st, f->hw);
 }
 
 /* Every online CPU passed the check round: VMXON on what it read. */
@@ -317,7 +322,8 @@ static void vmx_disable_ipi(void *fleet)
  *	errors
  *
  * Each CPU's VMX capability MSRs must equal the first ready CPU's, which
- * become @f->ref.
+ * become @f->ref. A CPU still in VMX operation by this module (its VMXOFF
+ * failed) is not read again: it keeps its reason.
  *
  * Context: Process context, CPU hotplug lock held.
  * Return: 0, or the first failing CPU's errno.
@@ -674,7 +680,7 @@ static void vmx_explain_busy(void)
 
 static int vmx_set_enabled_locked(bool on)
 {
-	unsigned int rounds = vmx_rounds;
+	unsigned int rounds;
 	u64 start;
 	int err;
 
@@ -684,6 +690,7 @@ static int vmx_set_enabled_locked(bool on)
 			return 0;
 		if (vmx_stopped)
 			return -ESHUTDOWN;
+		rounds = vmx_rounds;
 		start = ktime_get_ns();
 		vmx_emergency_take(false);
 		err = vmx_fleet_enable(&vmx_fleet);

@@ -25,7 +25,7 @@
 struct fake_cpu {
 	struct vmx_cpu_regs regs;
 	int fc_write_ret, vmxon_ret, vmxoff_ret;
-	bool vmxe;
+	bool vmxe, vmxe_later;
 	int reads, fc_writes, cr4_sets, cr4_clears, vmxons, vmxoffs, pt_on,
 	    pt_off;
 	u64 fc_written, vmxon_pa;
@@ -44,10 +44,13 @@ static struct fake_cpu *cur(void)
 	return fleet_cpus ? &fleet_cpus[smp_processor_id()] : fake;
 }
 
+/* CR4 as read shows VMXE when set; vmxe_later is set only after the read. */
 static void fake_read_regs(struct vmx_cpu_regs *regs)
 {
 	cur()->reads++;
 	*regs = cur()->regs;
+	if (cur()->vmxe)
+		regs->cr4 |= VMXCAP_CR4_VMXE;
 }
 
 static int fake_write_feature_control(u64 val)
@@ -59,7 +62,7 @@ static int fake_write_feature_control(u64 val)
 
 static bool fake_vmxe_set(void)
 {
-	return cur()->vmxe;
+	return cur()->vmxe || cur()->vmxe_later;
 }
 
 static void fake_cr4_set_vmxe(void)
@@ -184,7 +187,7 @@ static void busy(struct fixture *f)
 /* Another hypervisor sets CR4.VMXE after the check read the registers. */
 static void busy_after_check(struct fixture *f)
 {
-	f->cpu.vmxe = true;
+	f->cpu.vmxe_later = true;
 }
 
 static void locked_off(struct fixture *f)
@@ -249,7 +252,7 @@ static const struct enable_case enable_cases[] = {
 	{ "busy: VMXE already set", busy, -EBUSY, VMX_REASON_BUSY, false,
 	  true },
 	{ "busy: VMXE set after the check", busy_after_check, -EBUSY,
-	  VMX_REASON_BUSY, false, true },
+	  VMX_REASON_BUSY },
 	{ "feature control locked off", locked_off, -EOPNOTSUPP,
 	  VMX_REASON_DISABLED_BY_FIRMWARE },
 	{ "feature control unlocked", unlocked, 0, VMX_REASON_OK, true, true },
@@ -577,6 +580,57 @@ static void fleet_inconsistent_test(struct kunit *test)
 	cpus_read_unlock();
 }
 
+/* VMX taken on CPU k between the two rounds: busy there, the rest rolled back. */
+static void fleet_busy_between_rounds_test(struct kunit *test)
+{
+	unsigned int k = 0, cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		k = cpu;
+	fleet_cpus[k].vmxe_later = true;
+	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), -EBUSY);
+	KUNIT_EXPECT_EQ(test, fleet_states[k].reason, VMX_REASON_BUSY);
+	KUNIT_EXPECT_EQ(test, fleet_cpus[k].cr4_sets + fleet_cpus[k].pt_on, 0);
+	for_each_online_cpu(cpu) {
+		const struct vmx_percpu *st = &fleet_states[cpu];
+		const struct fake_cpu *c = &fleet_cpus[cpu];
+
+		KUNIT_EXPECT_FALSE_MSG(test, st->enabled, "cpu%u", cpu);
+		KUNIT_EXPECT_NULL_MSG(test, st->region, "cpu%u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, c->vmxons, cpu == k ? 0 : 1, "cpu%u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, c->vmxoffs, cpu == k ? 0 : 1, "cpu%u",
+				    cpu);
+	}
+	cpus_read_unlock();
+}
+
+/*
+ * VMXOFF failed on CPU k, which stays in VMX operation: enabling again is
+ * refused with that reason (not "busy": the VMX is ours) and changes nothing.
+ */
+static void fleet_enable_after_vmxoff_failed_test(struct kunit *test)
+{
+	unsigned int k = cpumask_first(cpu_online_mask), cpu;
+
+	cpus_read_lock();
+	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	fleet_cpus[k].vmxoff_ret = -EIO;
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), -EIO);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), -EIO);
+	KUNIT_EXPECT_EQ(test, fleet_states[k].reason, VMX_REASON_VMXOFF_FAILED);
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_EQ_MSG(test, fleet_states[cpu].enabled, cpu == k,
+				    "cpu%u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, fleet_cpus[cpu].vmxons, 1, "cpu%u", cpu);
+	}
+	fleet_cpus[k].vmxoff_ret = 0;
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_FALSE(test, fleet_states[k].enabled);
+	KUNIT_EXPECT_NULL(test, fleet_states[k].region);
+	cpus_read_unlock();
+}
+
 /* --- hotplug, suspend and resume of one CPU ------------------------------ */
 
 struct cpu_call {
@@ -679,7 +733,7 @@ static void taken(struct fake_cpu *cpu)
 /* Taken after the check: only VMXON time sees it. */
 static void taken_late(struct fake_cpu *cpu)
 {
-	cpu->vmxe = true;
+	cpu->vmxe_later = true;
 }
 
 static void vmxon_fault(struct fake_cpu *cpu)
@@ -746,7 +800,6 @@ static void fleet_online_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
 	if (c->reason == VMX_REASON_BUSY) {
 		/* Someone else's VMX: nothing touched. */
-		KUNIT_EXPECT_TRUE(test, fc->vmxe);
 		KUNIT_EXPECT_EQ(test, fc->cr4_sets + fc->cr4_clears, 0);
 		KUNIT_EXPECT_EQ(test, fc->pt_on + fc->pt_off, 0);
 	} else {
@@ -762,8 +815,9 @@ static void fleet_online_test(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, fc->vmxons, 0);
 		KUNIT_EXPECT_NULL(test, st->region);
 		/* A check alone sees neither the others nor VMXON. */
-		if (!c->vmxon && c->reason != VMX_REASON_INCONSISTENT &&
-		    c->setup != taken_late)
+		if (c->setup == taken_late)
+			KUNIT_EXPECT_EQ(test, st->reason, VMX_REASON_OK);
+		else if (!c->vmxon && c->reason != VMX_REASON_INCONSISTENT)
 			KUNIT_EXPECT_EQ(test, st->reason, c->reason);
 	}
 	cpus_read_unlock();
@@ -824,7 +878,6 @@ static void fleet_resume_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
 	if (c->reason == VMX_REASON_BUSY) {
 		/* Someone else's VMX: nothing touched. */
-		KUNIT_EXPECT_TRUE(test, fc->vmxe);
 		KUNIT_EXPECT_EQ(test, fc->cr4_sets + fc->cr4_clears, 0);
 		KUNIT_EXPECT_EQ(test, fc->pt_on + fc->pt_off, 0);
 	} else {
@@ -839,6 +892,8 @@ static struct kunit_case vmx_fleet_cases[] = {
 	KUNIT_CASE(fleet_enable_disable_test),
 	KUNIT_CASE(fleet_rollback_test),
 	KUNIT_CASE(fleet_inconsistent_test),
+	KUNIT_CASE(fleet_busy_between_rounds_test),
+	KUNIT_CASE(fleet_enable_after_vmxoff_failed_test),
 	KUNIT_CASE(fleet_hotplug_test),
 	KUNIT_CASE_PARAM(fleet_online_test, online_gen_params),
 	KUNIT_CASE(fleet_offline_vmxoff_fails_test),
