@@ -767,6 +767,21 @@ static void online_case_desc(const struct online_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(online, online_cases, online_case_desc);
 
+/* What a CPU joining the others (online or resume) has seen done to it. */
+static void expect_cpu_after(struct kunit *test, const struct online_case *c,
+			     const struct fake_cpu *fc)
+{
+	if (c->reason == VMX_REASON_BUSY) {
+		/* Someone else's VMX: nothing touched. */
+		KUNIT_EXPECT_EQ(test, fc->cr4_sets + fc->cr4_clears, 0);
+		KUNIT_EXPECT_EQ(test, fc->pt_on + fc->pt_off, 0);
+	} else {
+		KUNIT_EXPECT_EQ(test, fc->vmxe, !c->err);
+	}
+	if (c->setup == fc_reset)
+		KUNIT_EXPECT_EQ(test, fc->fc_written, 0x5);
+}
+
 /* The last online CPU comes online after the others were enabled. */
 static unsigned int fleet_enable_but_last(struct kunit *test)
 {
@@ -798,15 +813,7 @@ static void fleet_online_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
 	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
 	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
-	if (c->reason == VMX_REASON_BUSY) {
-		/* Someone else's VMX: nothing touched. */
-		KUNIT_EXPECT_EQ(test, fc->cr4_sets + fc->cr4_clears, 0);
-		KUNIT_EXPECT_EQ(test, fc->pt_on + fc->pt_off, 0);
-	} else {
-		KUNIT_EXPECT_EQ(test, fc->vmxe, !c->err);
-	}
-	if (c->setup == fc_reset)
-		KUNIT_EXPECT_EQ(test, fc->fc_written, 0x5);
+	expect_cpu_after(test, c, fc);
 	/* Without enable the CPU is only checked, and never refused. */
 	if (c->err) {
 		fake_ready(fc);
@@ -876,15 +883,7 @@ static void fleet_resume_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
 	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
 	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
-	if (c->reason == VMX_REASON_BUSY) {
-		/* Someone else's VMX: nothing touched. */
-		KUNIT_EXPECT_EQ(test, fc->cr4_sets + fc->cr4_clears, 0);
-		KUNIT_EXPECT_EQ(test, fc->pt_on + fc->pt_off, 0);
-	} else {
-		KUNIT_EXPECT_EQ(test, fc->vmxe, !c->err);
-	}
-	if (c->setup == fc_reset)
-		KUNIT_EXPECT_EQ(test, fc->fc_written, 0x5);
+	expect_cpu_after(test, c, fc);
 	cpus_read_unlock();
 }
 
