@@ -28,12 +28,15 @@ JOBS=${JOBS:-$(nproc)}
 # the newest (Debian's current release), which keeps a warm run of both
 # kernels well under 30 minutes on 2 cores. vmx-locked-off is Bochs with
 # firmware that locked VMX off, for the probe scenario alone (one kernel
-# suffices: the firmware is the point). TARGETS=... runs the same
+# suffices: the firmware is the point). canary is a short QEMU boot where
+# the canary scenario provokes every kind of report the judge looks for, on
+# each kernel: a kernel option that makes one of them silent fails the run.
+# TARGETS=... runs the same
 # targets on every kernel, e.g. TARGETS="qemu bochs bochs:4".
 default_targets() {
 	case "$1" in
-	6.12) echo qemu bochs bochs:4 qemu-kvm ;;
-	*) echo qemu bochs vmx-locked-off qemu-kvm ;;
+	6.12) echo canary qemu bochs bochs:4 qemu-kvm ;;
+	*) echo canary qemu bochs vmx-locked-off qemu-kvm ;;
 	esac
 }
 
@@ -97,7 +100,14 @@ for k in $KERNELS; do
 		vmxon-test: END
 	EOF
 
-	mods=("$kout/modules/vmxon.ko" "$kout/modules/vmxon_kunit.ko")
+	# The canary module (scripts/canary), for the canary target.
+	rm -rf "$kout/canary"
+	cp -r "$VMXON_TOP/scripts/canary" "$kout/canary"
+	make -C "${ktree[$k]}" M="$kout/canary" W=1 modules >"$kout/canary/build.log" 2>&1 ||
+		die "$k: the canary module did not build, see $kout/canary/build.log"
+
+	mods=("$kout/modules/vmxon.ko" "$kout/modules/vmxon_kunit.ko"
+		"$kout/canary/vmxon_canary.ko")
 	for m in "${mods[@]}"; do
 		[ -f "$m" ] || die "$k: module build failed, see $kout/modules/build.log"
 	done
@@ -143,6 +153,7 @@ for run in "${runs[@]}"; do
 	emu=$t bios= scen=$(scenarios_for "$run")
 	case "$t" in
 	qemu | qemu-kvm) cpus=${cpus:-4} tmo=180 extra= ;;
+	canary) emu=qemu cpus=${cpus:-2} tmo=180 extra= scen=canary ;;
 	# Firmware that locked IA32_FEATURE_CONTROL with VMX off (VT-x off in
 	# its setup): Bochs' BIOS patched so. Only the probe scenario expects it.
 	vmx-locked-off)
@@ -184,8 +195,9 @@ wait
 
 passed=0 failed=0 skipped=0
 judge() {	# judge NAME LOG EXPECTED_SUITES: NAME is KERNEL/TARGET
-	local res p f s
-	res=$(python3 "$VMXON_TOP/scripts/ktap.py" "$2" --target "$1" --expect "$3" \
+	local res p f s canary=
+	[ "${1#*/}" = canary ] && canary=--canary
+	res=$(python3 "$VMXON_TOP/scripts/ktap.py" "$2" --target "$1" --expect "$3" $canary \
 		--kunit-py "${ktree[${1%%/*}]}/source/tools/testing/kunit/kunit.py" \
 		--ktap-out "${2%/*}/ktap.txt")
 	echo "$res" | sed '$d'

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A canary for the judge of the test bench: each write of a name to
+ * /sys/kernel/debug/vmxon_canary provokes one kind of report that
+ * scripts/ktap.py must find in a console log. A run in which the judge
+ * misses one of them fails, so a detector made blind by a kernel option (a
+ * kernel without CONFIG_BUG prints no WARN) cannot pass unnoticed.
+ *
+ * Test bench only: never load this anywhere else.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/lockdep.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+static DEFINE_MUTEX(canary_a);
+static DEFINE_MUTEX(canary_b);
+static DEFINE_SPINLOCK(canary_spin);
+static struct dentry *canary_file;
+
+static void canary_warn(void)
+{
+	WARN(1, "vmxon canary: a WARN on purpose\n");
+}
+
+/* canary_a is not held: the assertion fails, as a WARN. */
+static void canary_lockdep_assert(void)
+{
+	lockdep_assert_held(&canary_a);
+}
+
+/* What may sleep, under a spinlock (might_sleep() itself never sleeps). */
+static void canary_atomic_sleep(void)
+{
+	spin_lock(&canary_spin);
+	might_sleep();
+	spin_unlock(&canary_spin);
+}
+
+/* The only pointer to the object is dropped: kmemleak's next scans report it. */
+static void canary_leak(void)
+{
+	void *p = kmalloc(64, GFP_KERNEL);
+
+	pr_info("leaking %zu bytes on purpose\n", p ? (size_t)64 : 0);
+}
+
+/*
+ * a then b, then b then a: lockdep reports the possible deadlock without
+ * one happening. lockdep turns itself off after its first report, so this
+ * one comes last in a boot.
+ */
+static void canary_lockdep_deadlock(void)
+{
+	mutex_lock(&canary_a);
+	mutex_lock(&canary_b);
+	mutex_unlock(&canary_b);
+	mutex_unlock(&canary_a);
+
+	mutex_lock(&canary_b);
+	mutex_lock(&canary_a);
+	mutex_unlock(&canary_a);
+	mutex_unlock(&canary_b);
+}
+
+static const struct {
+	const char *name;
+	void (*provoke)(void);
+} canaries[] = {
+	{ "warn", canary_warn },
+	{ "lockdep_assert", canary_lockdep_assert },
+	{ "atomic_sleep", canary_atomic_sleep },
+	{ "kmemleak", canary_leak },
+	{ "lockdep_deadlock", canary_lockdep_deadlock },
+};
+
+static ssize_t canary_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	char buf[32];
+	size_t i;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	for (i = 0; i < ARRAY_SIZE(canaries); i++) {
+		if (sysfs_streq(buf, canaries[i].name)) {
+			pr_info("provoking %s\n", canaries[i].name);
+			canaries[i].provoke();
+			return count;
+		}
+	}
+	return -EINVAL;
+}
+
+static const struct file_operations canary_fops = {
+	.owner = THIS_MODULE,
+	.write = canary_write,
+	.llseek = noop_llseek,
+};
+
+static int __init canary_init(void)
+{
+	canary_file = debugfs_create_file("vmxon_canary", 0200, NULL, NULL,
+					  &canary_fops);
+	return 0;
+}
+
+static void __exit canary_exit(void)
+{
+	debugfs_remove(canary_file);
+}
+
+module_init(canary_init);
+module_exit(canary_exit);
+MODULE_DESCRIPTION("vmxon test bench: provokes each kind of kernel report the judge looks for");
+MODULE_LICENSE("GPL");
