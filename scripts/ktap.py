@@ -76,10 +76,12 @@ QUIRKS = {
 }
 CUT_RE = re.compile(r'^-+\[ cut here \]-+$')
 END_TRACE_RE = re.compile(r'^---\[ end trace [0-9a-f]+ \]---$')
-BOOT_RE = re.compile(r'^Linux version ')
+BOOT_RE = re.compile(r'Linux version \d+\.\d+')
 TIMESTAMP_RE = re.compile(r'^\[\s*\d+\.\d+\] ?')
 RESULT_RE = re.compile(r'^(\s*)(ok|not ok) (\d+)(?: -)? ?([^#]*?)\s*(#.*)?$')
 PLAN_RE = re.compile(r'^(\s*)1\.\.(\d+)\s*$')
+# KUnit's count of a parameterised case's results, which have no plan.
+TOTAL_RE = re.compile(r'^(\s*)# (\S+): pass:\d+ fail:\d+ skip:\d+ total:(\d+)$')
 DOC_HEADER_RE = re.compile(r'^(KTAP version \d+|TAP version \d+|1\.\.\d+)\s*$')
 KTAP_RE = re.compile(r'^\s*(KTAP version \d+|TAP version \d+|# Subtest: .*|'
                      r'1\.\.\d+|(not )?ok \d+.*|# .*)$')
@@ -95,6 +97,7 @@ class Node:
         self.name = name
         self.indent = indent
         self.plan = None
+        self.total = None     # KUnit's "# NAME: ... total:N" line
         self.children = []
         self.result = None    # 'ok', 'not ok', 'skip'
 
@@ -110,7 +113,12 @@ def parse(lines):
     pending = []          # finished nodes at each indent, awaiting a parent
     prev_indent = None
     problems = []
+    totals = {}           # (indent, name) -> total, for the result to come
     for line in lines:
+        m = TOTAL_RE.match(line)
+        if m:
+            totals[(len(m.group(1)), m.group(2))] = int(m.group(3))
+            continue
         m = PLAN_RE.match(line)
         if m:
             prev_indent = len(m.group(1))
@@ -124,6 +132,7 @@ def parse(lines):
         name = m.group(4).strip() or f'#{m.group(3)}'
         directive = (m.group(5) or '').strip()
         node = Node(name, indent)
+        node.total = totals.pop((indent, name), None)
         if res == 'ok' and re.match(r'#\s*SKIP', directive, re.I):
             res = 'skip'
         node.result = res
@@ -162,6 +171,9 @@ def check_plans(node, problems, path=''):
         p = f'{path}.{c.name}' if path else c.name
         if c.plan is not None and c.plan != len(c.children):
             problems.append(f'{p}: plan 1..{c.plan} but {len(c.children)} results')
+        if c.total is not None and c.total != len(c.children):
+            problems.append(f'{p}: KUnit counted {c.total} results but '
+                            f'{len(c.children)} are in the log')
         if c.children:
             kid_failed = any(k.result == 'not ok' for k in c.children)
             if kid_failed and c.result != 'not ok':
@@ -207,7 +219,7 @@ def known_quirks(lines):
     i = 0
     while i < len(lines):
         x = lines[i]
-        if BOOT_RE.match(x):
+        if BOOT_RE.search(x):
             booting, seen = True, set()
         elif BEGIN in x:
             booting = False

@@ -114,6 +114,16 @@ for k in $KERNELS; do
 	"$VMXON_TOP/scripts/initramfs.sh" "$kout/initrd.gz" "${ktree[$k]}" "${mods[@]}"
 done
 
+# --- host: the judge's own tests, over recorded console logs ------------
+
+first=${KERNELS%% *}
+{
+	echo "vmxon-test: BEGIN target=host/judge"
+	python3 "$VMXON_TOP/scripts/tests/ktap_test.py" \
+		--kunit-py "${ktree[$first]}/source/tools/testing/kunit/kunit.py"
+	echo "vmxon-test: END"
+} >"$out/judge.log" 2>&1
+
 # --- guests ------------------------------------------------------------
 
 expected_suites() {	# expected_suites SCENARIO...
@@ -198,7 +208,7 @@ judge() {	# judge NAME LOG EXPECTED_SUITES: NAME is KERNEL/TARGET
 	local res p f s canary=
 	[ "${1#*/}" = canary ] && canary=--canary
 	res=$(python3 "$VMXON_TOP/scripts/ktap.py" "$2" --target "$1" --expect "$3" $canary \
-		--kunit-py "${ktree[${1%%/*}]}/source/tools/testing/kunit/kunit.py" \
+		--kunit-py "${ktree[${1%%/*}]:-${ktree[$first]}}/source/tools/testing/kunit/kunit.py" \
 		--ktap-out "${2%/*}/ktap.txt")
 	echo "$res" | sed '$d'
 	read -r p f s <<<"$(echo "$res" | sed -n '$s/^totals: //p')"
@@ -211,6 +221,7 @@ judge() {	# judge NAME LOG EXPECTED_SUITES: NAME is KERNEL/TARGET
 
 echo
 echo "Results (logs under $out):"
+judge host/judge "$out/judge.log" vmxon_judge
 for k in $KERNELS; do
 	judge "$k/host" "$out/$k/host.log" vmxon_build
 done
