@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Tests of the judge, scripts/ktap.py, over recorded console logs.
 
-The logs in logs/ were recorded from test boots (6.1 test kernel) and cut
-down: a green run, the canary boot, and a Bochs boot with the emulator's
-XSAVE report. Each test changes one thing in a copy of a log, the way a
+The logs in logs/ were recorded from test boots and cut down: a green run
+and the canary boot (6.1, QEMU), and Bochs boots with the emulator's own
+reports (6.1 and 6.12). Each test changes one thing in a copy of a log, the way a
 broken guest or a blind kernel would, and checks the judge's verdict.
 
     scripts/tests/ktap_test.py [--kunit-py KUNIT_PY]   (KUNIT_PY env also)
@@ -247,6 +247,13 @@ class Quirk(unittest.TestCase):
         p, f, s, out = judge(log('quirk-6.1-bochs.log'), '--expect', 'vmxon_leaks')
         self.assertEqual(f, 0, out)
         self.assertIn('known emulator report, accepted: bochs_xsave_size', out)
+
+    def test_6_12_boot_reports_accepted(self):
+        # 6.12 in Bochs: the topology report, then the XSAVE one.
+        p, f, s, out = judge(log('quirk-6.12-bochs.log'), '--expect', 'vmxon_leaks')
+        self.assertEqual(f, 0, out)
+        self.assertIn('accepted: bochs_cpuid_topology', out)
+        self.assertIn('accepted: bochs_xsave_size', out)
 
     def test_xsave_report_after_begin_fails(self):
         lines = log('quirk-6.1-bochs.log')
