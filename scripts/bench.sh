@@ -52,16 +52,17 @@ trap 'for p in $(jobs -p); do kill -- -"$p" 2>/dev/null; done; exit 130' INT TER
 # The most CPUs first: the longest boot starts first. idle=halt: a Bochs
 # CPU idling in MWAIT sometimes answered a cross-CPU call only after
 # hundreds of microseconds of guest time, which made whole runs noise.
+target_load bochs || die "no bochs target in scripts/targets"
 for cpus in $(printf '%s\n' $BENCH_CPUS | sort -nr); do
 	while [ "$(jobs -rp | wc -l)" -ge "$BENCH_JOBS" ]; do
 		wait -n
 	done
 	dir=$out/bochs-$cpus
-	log "booting Bochs corei7_skylake_x, $cpus CPUs, $BENCH_REPS repetitions (log: $dir/serial.log)"
-	LABEL=bochs:$cpus CPUS=$cpus TIMEOUT=$BENCH_TIMEOUT STALL=$BENCH_TIMEOUT \
-		run_nice "$VMXON_TOP/scripts/boot.sh" bochs \
+	log "booting Bochs $T_MODEL, $cpus CPUs, $BENCH_REPS repetitions (log: $dir/serial.log)"
+	LABEL=bochs:$cpus TIMEOUT=$BENCH_TIMEOUT STALL=$BENCH_TIMEOUT \
+		run_nice "$VMXON_TOP/scripts/boot.sh" "bochs:$cpus" \
 		"$ktree/arch/x86/boot/bzImage" "$out/initrd.gz" "$dir" \
-		"vmxon_target=bench:$cpus vmxon_kernel=$series vmxon_scenarios=bench vmxon_bench_reps=$BENCH_REPS clocksource=acpi_pm idle=halt" &
+		"vmxon_target=bench:$cpus vmxon_kernel=$series vmxon_scenarios=bench vmxon_bench_reps=$BENCH_REPS idle=halt" &
 done
 wait
 
@@ -79,7 +80,7 @@ for cpus in $BENCH_CPUS; do
 done
 
 date=$(date +%Y-%m-%d)
-machine="$(nproc)-core $(. /etc/os-release && echo "$PRETTY_NAME"), Bochs $(dpkg-query -W -f '${Version}' bochs) corei7_skylake_x, kernel $(basename "$ktree") (no lockdep, kmemleak or KUnit), guest time by instruction count (clock: sync=none, ips=${BOCHS_IPS:-100000000})"
+machine="$(nproc)-core $(. /etc/os-release && echo "$PRETTY_NAME"), Bochs $(dpkg-query -W -f '${Version}' bochs) $T_MODEL, kernel $(basename "$ktree") (no lockdep, kmemleak or KUnit), guest time by instruction count (clock: sync=none, ips=${BOCHS_IPS:-100000000})"
 python3 "$VMXON_TOP/scripts/bench-report.py" "$out" --cpus "$BENCH_CPUS" \
 	--date "$date" --machine "$machine" || die "no results, see $out/bochs-*/serial.log"
 (cd "$out" && gnuplot "$VMXON_TOP/scripts/bench.gnuplot") ||

@@ -14,33 +14,40 @@
 #
 #   scripts/boot.sh TARGET BZIMAGE INITRD RUNDIR "KERNEL ARGS"
 #
-# TARGET is qemu (TCG, no VMX), qemu-kvm (nested VMX host only) or
-# bochs[-MODEL] with CPUS and TIMEOUT from the environment.
+# TARGET is a target of scripts/targets (NAME or NAME:CPUS), which gives the
+# emulator, its CPU model, the CPUs, the timeout, the firmware and kernel
+# arguments of its own. The environment may override: TIMEOUT (seconds),
+# STALL (seconds), FIRMWARE (a Bochs BIOS variant, see bochs_bios).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 target=$1 bzimage=$2 initrd=$3 rundir=$4 append=$5
-cpus=${CPUS:-2}
-timeout=${TIMEOUT:-600}
+target_load "$target" || die "unknown target $target (see scripts/targets)"
+cpus=$T_CPUS
+timeout=${TIMEOUT:-$T_TIMEOUT}
 stall=${STALL:-300}
+firmware=${FIRMWARE:-$T_FIRMWARE}
 mkdir -p "$rundir"
 serial=$rundir/serial.log
 : >"$serial"
-append="console=ttyS0,115200 printk.devkmsg=on panic=-1 $append"
+append="console=ttyS0,115200 printk.devkmsg=on panic=-1 $T_ARGS $append"
 
-case "$target" in
+case "$T_EMU" in
 qemu | qemu-kvm)
 	accel="-accel tcg"
-	[ "$target" = qemu-kvm ] && accel="-enable-kvm -cpu host"
+	[ "$T_EMU" = qemu-kvm ] && accel="-enable-kvm"
+	[ -n "$T_MODEL" ] && accel="$accel -cpu $T_MODEL"
 	# shellcheck disable=SC2086
 	set -- qemu-system-x86_64 -M q35 $accel -smp "$cpus" -m 256 \
 		-nographic -no-reboot -monitor none -serial "file:$serial" \
 		-kernel "$bzimage" -initrd "$initrd" -append "$append"
 	;;
-bochs*)
-	model=${target#bochs}
-	model=${model#-}
-	model=${model:-corei7_skylake_x}
+bochs)
+	bios=/usr/share/bochs/BIOS-bochs-latest
+	if [ -n "$firmware" ]; then
+		bios=$rundir/BIOS-$firmware
+		bochs_bios "$firmware" "$bios" || die "could not make $bios"
+	fi
 	iso=$rundir/iso
 	rm -rf "$iso"
 	mkdir -p "$iso/isolinux"
@@ -61,9 +68,9 @@ bochs*)
 	rm -rf "$iso"
 	cat >"$rundir/bochsrc" <<-EOF
 		megs: 256
-		romimage: file=${BOCHS_BIOS:-/usr/share/bochs/BIOS-bochs-latest}
+		romimage: file=$bios
 		vgaromimage: file=/usr/share/vgabios/vgabios.bin
-		cpu: model=$model, count=$cpus, ips=${BOCHS_IPS:-100000000}, quantum=${BOCHS_QUANTUM:-16}
+		cpu: model=$T_MODEL, count=$cpus, ips=${BOCHS_IPS:-100000000}, quantum=${BOCHS_QUANTUM:-16}
 		pci: enabled=1, chipset=i440fx
 		ata0-master: type=cdrom, path=$rundir/boot.iso, status=inserted
 		boot: cdrom
@@ -83,7 +90,7 @@ bochs*)
 	set -- unshare --net bochs -q -f "$rundir/bochsrc" -rc "$rundir/bochs.rc"
 	;;
 *)
-	die "unknown target $target"
+	die "target $target: unknown emulator $T_EMU"
 	;;
 esac
 

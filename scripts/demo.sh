@@ -13,11 +13,12 @@ mkdir -p "$out"
 ktree=$("$VMXON_TOP/scripts/kernel.sh" 6.1) || die "no test kernel"
 build_module "$ktree" "$out/modules" || die "module build failed, see $out/modules/build.log"
 "$VMXON_TOP/scripts/initramfs.sh" "$out/initrd.gz" "$ktree" "$out/modules/vmxon.ko"
-cpus=${CPUS:-2}
-log "booting Bochs corei7_skylake_x with $cpus CPUs (about 2 minutes; log: $out/bochs/serial.log)"
-CPUS=$cpus TIMEOUT=$((300 + 150 * cpus)) "$VMXON_TOP/scripts/boot.sh" bochs \
+target=bochs:${CPUS:-2}
+target_load "$target" || die "CPUS=${CPUS:-}: not a number of CPUs"
+log "booting Bochs $T_MODEL with $T_CPUS CPUs (about 2 minutes; log: $out/bochs/serial.log)"
+"$VMXON_TOP/scripts/boot.sh" "$target" \
 	"$ktree/arch/x86/boot/bzImage" "$out/initrd.gz" "$out/bochs" \
-	"vmxon_target=demo vmxon_scenarios=demo clocksource=acpi_pm"
+	"vmxon_target=demo vmxon_scenarios=demo"
 echo
 sed -n 's/^\[[ 0-9.]*\] demo| \{0,1\}//p' "$out/bochs/serial.log"
 echo

@@ -7,9 +7,9 @@
 #
 # Environment:
 #   KERNELS    test kernels (scripts/kernel.sh series), default: 6.1 6.12
-#   TARGETS    targets to run on every kernel, each EMULATOR[:CPUS] with
-#              EMULATOR one of qemu, qemu-kvm, bochs, bochs-MODEL
-#              (`bochs --help cpu`); default: per kernel, see default_targets
+#   TARGETS    targets to run on every kernel, each NAME[:CPUS] of
+#              scripts/targets (bochs-MODEL: any Bochs CPU model, see
+#              `bochs --help cpu`); default: per kernel, see default_targets
 #   JOBS       guests booted at once (default: the number of CPUs)
 #   GUEST_TIMEOUT  seconds, overrides each boot's hard timeout
 #   SCENARIOS  guest scenarios from scripts/guest/, run on every target
@@ -144,59 +144,43 @@ nested_vmx() {
 runs=()
 for k in $KERNELS; do
 	for spec in ${TARGETS:-$(default_targets "$k")}; do
-		runs+=("$k/$spec")
+		target_load "$spec" || die "unknown target $spec (see scripts/targets)"
+		w=$T_CPUS
+		[ "$T_EMU" = bochs ] && w=$((100 * T_CPUS))
+		[ "$k" = 6.1 ] || w=$((w + 1))		# newer kernels boot slower
+		runs+=("$w	$k/$spec")
 	done
 done
-mapfile -t runs < <(printf '%s\n' "${runs[@]}" | awk -F/ '{
-	n = split($2, a, ":"); cpus = (n > 1) ? a[2] : (a[1] ~ /^bochs/ ? 2 : 4)
-	w = (a[1] ~ /^bochs/) ? 100 * cpus : cpus
-	if ($1 !~ /^6\.1$/) w += 1		# newer kernels boot slower
-	print w "\t" $0 }' | sort -s -k1,1nr | cut -f2-)
+mapfile -t runs < <(printf '%s\n' "${runs[@]}" | sort -s -k1,1nr | cut -f2-)
 
 declare -A why_skipped scenarios_of
 started=()
 for run in "${runs[@]}"; do
 	k=${run%%/*} spec=${run#*/}
-	t=${spec%%:*}
-	cpus=
-	[ "$t" = "$spec" ] || cpus=${spec#*:}
-	emu=$t bios= scen=$(scenarios_for "$run")
-	case "$t" in
-	qemu | qemu-kvm) cpus=${cpus:-4} tmo=180 extra= ;;
-	canary) emu=qemu cpus=${cpus:-2} tmo=180 extra= scen=canary ;;
-	# Firmware that locked IA32_FEATURE_CONTROL with VMX off (VT-x off in
-	# its setup): Bochs' BIOS patched so. Only the probe scenario expects it.
-	vmx-locked-off)
-		emu=bochs cpus=${cpus:-2} tmo=$((300 + 150 * cpus)) scen=probe
-		extra="clocksource=acpi_pm no_console_suspend"
-		bios=$out/BIOS-vmx-off
-		bochs_bios vmx-off "$bios" || die "could not make $bios" ;;
-	# With the TSC clocksource a Bochs SMP guest never woke from sleep.
-	bochs | bochs-*) cpus=${cpus:-2} tmo=$((300 + 150 * cpus)) extra="clocksource=acpi_pm no_console_suspend" ;;
-	*) die "unknown target $t" ;;
-	esac
+	target_load "$spec"
+	scen=${T_SCENARIOS:-$(scenarios_for "$run")}
 	# A reboot comes back through the BIOS: one that leaves
 	# IA32_FEATURE_CONTROL to Linux (see bochs_bios).
-	if [ "${emu#bochs}" != "$emu" ] && [ -z "$bios" ] && echo " $scen " | grep -q " reboot "; then
-		bios=$out/BIOS-os-locks
-		bochs_bios os-locks "$bios" || die "could not make $bios"
+	firmware=
+	if [ "$T_EMU" = bochs ] && [ -z "$T_FIRMWARE" ] && echo " $scen " | grep -q " reboot "; then
+		firmware=os-locks
 	fi
-	if [ "$t" = qemu-kvm ] && ! nested_vmx; then
+	if [ "$T_EMU" = qemu-kvm ] && ! nested_vmx; then
 		why_skipped[$run]="this host offers no nested VMX"
 		continue
 	fi
-	tmo=${GUEST_TIMEOUT:-$tmo}
 	dir=$out/$k/${spec/:/-}
 	# No more than JOBS emulators at once: they are single-threaded and
 	# their hard timeouts are wall time.
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
 		wait -n
 	done
-	log "booting $run ($cpus CPUs; log: $dir/serial.log)"
+	log "booting $run ($T_CPUS CPUs; log: $dir/serial.log)"
 	scenarios_of[$run]=$scen
-	LABEL=$run CPUS=$cpus TIMEOUT=$tmo BOCHS_BIOS=$bios "$VMXON_TOP/scripts/boot.sh" "$emu" \
+	LABEL=$run TIMEOUT=${GUEST_TIMEOUT:-$T_TIMEOUT} FIRMWARE=$firmware \
+		"$VMXON_TOP/scripts/boot.sh" "$spec" \
 		"${ktree[$k]}/arch/x86/boot/bzImage" "$out/$k/initrd.gz" "$dir" \
-		"vmxon_target=$spec vmxon_kernel=$k vmxon_scenarios=$(echo $scen | tr ' ' ,) $extra" &
+		"vmxon_target=$spec vmxon_kernel=$k vmxon_scenarios=$(echo $scen | tr ' ' ,)" &
 	started+=("$run")
 done
 wait
