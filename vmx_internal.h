@@ -100,9 +100,6 @@ void vmxon_emergency_disable(void);
 struct seq_file;
 int vmxon_stats_show(struct seq_file *m, void *unused);
 
-/* vmx_lifecycle.c */
-bool vmx_kvm_intel_loaded(void);
-
 /* vmx_sysfs.c */
 int vmx_sysfs_cpu_add(unsigned int cpu);
 void vmx_sysfs_cpu_remove(unsigned int cpu);

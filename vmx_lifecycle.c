@@ -9,7 +9,6 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
-#include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/reboot.h>
@@ -22,25 +21,6 @@
 static bool enable = true;
 module_param(enable, bool, 0444);
 MODULE_PARM_DESC(enable, "Enable VMX on every CPU at load (default Y); N only checks and reports");
-
-/**
- * vmx_kvm_intel_loaded() - is kvm_intel loaded, or built in
- *
- * Every module's kobject is in the kset of ours (/sys/module).
- *
- * Context: Process context.
- * Return: true when /sys/module/kvm_intel exists.
- */
-bool vmx_kvm_intel_loaded(void)
-{
-	struct kobject *kobj;
-
-	kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
-	if (!kobj)
-		return false;
-	kobject_put(kobj);
-	return true;
-}
 
 /* --- CPU hotplug --------------------------------------------------------- */
 

@@ -21,6 +21,7 @@
 #include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/irqflags.h>
+#include <linux/kobject.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -644,6 +645,25 @@ static bool vmx_cpus_enabled(struct cpumask *mask)
 void vmxon_emergency_disable(void)
 {
 	vmx_percpu_emergency_disable(this_cpu_ptr(&vmx_state), &vmx_hw_real);
+}
+
+/**
+ * vmx_kvm_intel_loaded() - is kvm_intel loaded, or built in
+ *
+ * Every module's kobject is in the kset of ours (/sys/module).
+ *
+ * Context: Process context.
+ * Return: true when /sys/module/kvm_intel exists.
+ */
+static bool vmx_kvm_intel_loaded(void)
+{
+	struct kobject *kobj;
+
+	kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
+	if (!kobj)
+		return false;
+	kobject_put(kobj);
+	return true;
 }
 
 /*
