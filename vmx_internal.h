@@ -6,6 +6,7 @@
 #ifndef _VMX_INTERNAL_H
 #define _VMX_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
@@ -57,11 +58,45 @@ int vmx_percpu_hardware_disable(struct vmx_percpu *st,
 void vmx_percpu_emergency_disable(struct vmx_percpu *st,
 				  const struct vmx_hw *hw);
 
+/* Where the time of an enabling or a disabling of every CPU goes. */
+enum vmx_phase {
+	VMX_PHASE_CHECK,
+	VMX_PHASE_ALLOC,
+	VMX_PHASE_VMXON,
+	VMX_PHASE_VMXOFF,
+	VMX_PHASE_FREE,
+	VMX_PHASE_COUNT
+};
+
+/**
+ * struct vmx_fleet_stats - a fleet's counters, for the benchmarks
+ * @rounds: cross-CPU call rounds so far
+ * @enable_ns: how long the last enabling of every CPU took
+ * @enable_rounds: how many rounds it took
+ * @disable_ns: how long the last disabling took (also a rollback's or a
+ *	reboot's)
+ * @disable_rounds: how many rounds it took
+ * @phase_ns: where the time went, 0 for a phase not reached
+ * @vmxoff_failures: CPUs whose VMXOFF failed or faulted in the last
+ *	vmx_fleet_disable()
+ */
+struct vmx_fleet_stats {
+	unsigned int rounds;
+	u64 enable_ns;
+	unsigned int enable_rounds;
+	u64 disable_ns;
+	unsigned int disable_rounds;
+	u64 phase_ns[VMX_PHASE_COUNT];
+	atomic_t vmxoff_failures;
+};
+
 /**
  * struct vmx_fleet - the CPUs that are enabled and disabled together
  * @hw: their hardware
  * @state: a CPU's state
  * @ref: the capabilities every CPU must have, from the last fleet check
+ * @stats: its counters: each fleet has its own, so that a fake one never
+ *	shows in the real one's
  *
  * The module has one, over the real hardware; KUnit makes fakes.
  */
@@ -69,6 +104,7 @@ struct vmx_fleet {
 	const struct vmx_hw *hw;
 	struct vmx_percpu *(*state)(unsigned int cpu);
 	struct vmx_caps *ref;
+	struct vmx_fleet_stats *stats;
 };
 
 int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking);
@@ -79,6 +115,8 @@ int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 int vmx_fleet_cpu_offline(const struct vmx_fleet *f, unsigned int cpu);
 int vmx_fleet_cpu_suspend(const struct vmx_fleet *f, unsigned int cpu);
 int vmx_fleet_cpu_resume(const struct vmx_fleet *f, unsigned int cpu);
+struct seq_file;
+void vmx_fleet_stats_show(const struct vmx_fleet *f, struct seq_file *m);
 
 int vmx_region_alloc(struct vmx_percpu *st);
 void vmx_region_free(struct vmx_percpu *st);
@@ -97,7 +135,6 @@ void vmxon_resume(void);
 int vmxon_kvm_coming(void);
 void vmxon_kvm_going(void);
 void vmxon_emergency_disable(void);
-struct seq_file;
 int vmxon_stats_show(struct seq_file *m, void *unused);
 
 /* vmx_sysfs.c */

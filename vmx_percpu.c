@@ -242,25 +242,6 @@ static void vmx_report(const struct vmx_percpu *st, bool failed)
 			vmx_reason_token(st->reason), values);
 }
 
-/*
- * For the benchmarks: cross-CPU call rounds so far; the last enabling of
- * every CPU (vmxon_set_enabled()) and the last disabling (also a rollback
- * or a reboot's): how long, how many rounds, and where the time went (0 for
- * a phase not reached).
- */
-static unsigned int vmx_rounds;
-static u64 vmx_enable_ns, vmx_disable_ns;
-static unsigned int vmx_enable_rounds, vmx_disable_rounds;
-
-enum vmx_phase {
-	VMX_PHASE_CHECK,
-	VMX_PHASE_ALLOC,
-	VMX_PHASE_VMXON,
-	VMX_PHASE_VMXOFF,
-	VMX_PHASE_FREE,
-	VMX_PHASE_COUNT
-};
-
 static const char * const vmx_phase_names[VMX_PHASE_COUNT] = {
 	[VMX_PHASE_CHECK]	= "enable_check_ns",
 	[VMX_PHASE_ALLOC]	= "enable_alloc_ns",
@@ -269,20 +250,19 @@ static const char * const vmx_phase_names[VMX_PHASE_COUNT] = {
 	[VMX_PHASE_FREE]	= "disable_free_ns",
 };
 
-static u64 vmx_phase_ns[VMX_PHASE_COUNT];
-
 /* The time since *@t is @phase's; the next phase starts now. */
-static void vmx_phase_end(enum vmx_phase phase, u64 *t)
+static void vmx_phase_end(const struct vmx_fleet *f, enum vmx_phase phase,
+			  u64 *t)
 {
 	u64 now = ktime_get_ns();
 
-	vmx_phase_ns[phase] = now - *t;
+	f->stats->phase_ns[phase] = now - *t;
 	*t = now;
 }
 
 static void vmx_broadcast(smp_call_func_t fn, const struct vmx_fleet *f)
 {
-	vmx_rounds++;
+	f->stats->rounds++;
 	on_each_cpu(fn, (void *)f, 1);
 }
 
@@ -304,16 +284,13 @@ static void vmx_enable_ipi(void *fleet)
 	vmx_percpu_vmxon(f->state(smp_processor_id()), f->hw);
 }
 
-/* CPUs whose VMXOFF failed or faulted in the last vmx_fleet_disable(). */
-static atomic_t vmx_vmxoff_failures;
-
 static void vmx_disable_ipi(void *fleet)
 {
 	const struct vmx_fleet *f = fleet;
 	struct vmx_percpu *st = f->state(smp_processor_id());
 
 	if (st->enabled && vmx_percpu_hardware_disable(st, f->hw))
-		atomic_inc(&vmx_vmxoff_failures);
+		atomic_inc(&f->stats->vmxoff_failures);
 }
 
 /**
@@ -370,14 +347,14 @@ static void vmx_fleet_free_regions(const struct vmx_fleet *f)
  */
 int vmx_fleet_disable(const struct vmx_fleet *f)
 {
-	unsigned int rounds = vmx_rounds, cpu;
+	unsigned int rounds = f->stats->rounds, cpu;
 	u64 start = ktime_get_ns(), t = start;
 	int failed, err = 0;
 
-	atomic_set(&vmx_vmxoff_failures, 0);
+	atomic_set(&f->stats->vmxoff_failures, 0);
 	vmx_broadcast(vmx_disable_ipi, f);
-	vmx_phase_end(VMX_PHASE_VMXOFF, &t);
-	failed = atomic_read(&vmx_vmxoff_failures);
+	vmx_phase_end(f, VMX_PHASE_VMXOFF, &t);
+	failed = atomic_read(&f->stats->vmxoff_failures);
 	for_each_possible_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
@@ -388,9 +365,9 @@ int vmx_fleet_disable(const struct vmx_fleet *f)
 		}
 	}
 	vmx_fleet_free_regions(f);
-	vmx_phase_end(VMX_PHASE_FREE, &t);
-	vmx_disable_ns = t - start;
-	vmx_disable_rounds = vmx_rounds - rounds;
+	vmx_phase_end(f, VMX_PHASE_FREE, &t);
+	f->stats->disable_ns = t - start;
+	f->stats->disable_rounds = f->stats->rounds - rounds;
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_disable);
@@ -411,10 +388,10 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 	unsigned int cpu;
 	int err;
 
-	vmx_phase_ns[VMX_PHASE_ALLOC] = 0;
-	vmx_phase_ns[VMX_PHASE_VMXON] = 0;
+	f->stats->phase_ns[VMX_PHASE_ALLOC] = 0;
+	f->stats->phase_ns[VMX_PHASE_VMXON] = 0;
 	err = vmx_fleet_check(f, false);
-	vmx_phase_end(VMX_PHASE_CHECK, &t);
+	vmx_phase_end(f, VMX_PHASE_CHECK, &t);
 	if (err)
 		return err;
 	for_each_online_cpu(cpu) {
@@ -424,13 +401,13 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 			st->reason = VMX_REASON_NO_MEMORY;
 			vmx_report(st, true);
 			vmx_fleet_free_regions(f);
-			vmx_phase_end(VMX_PHASE_ALLOC, &t);
+			vmx_phase_end(f, VMX_PHASE_ALLOC, &t);
 			return -ENOMEM;
 		}
 	}
-	vmx_phase_end(VMX_PHASE_ALLOC, &t);
+	vmx_phase_end(f, VMX_PHASE_ALLOC, &t);
 	vmx_broadcast(vmx_enable_ipi, f);
-	vmx_phase_end(VMX_PHASE_VMXON, &t);
+	vmx_phase_end(f, VMX_PHASE_VMXON, &t);
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
@@ -575,10 +552,36 @@ int vmx_fleet_cpu_offline(const struct vmx_fleet *f, unsigned int cpu)
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_offline);
 
+/**
+ * vmx_fleet_stats_show() - the fleet's counters, and the memory it holds
+ * @f: the CPUs' states and counters
+ * @m: the debugfs file
+ *
+ * Context: Process context, under the lock that serialises @f.
+ */
+void vmx_fleet_stats_show(const struct vmx_fleet *f, struct seq_file *m)
+{
+	const struct vmx_fleet_stats *s = f->stats;
+	unsigned int cpu, pages = 0;
+	int i;
+
+	for_each_possible_cpu(cpu)
+		pages += !!f->state(cpu)->region;
+	seq_printf(m, "enable_ns %llu\nenable_rounds %u\n", s->enable_ns,
+		   s->enable_rounds);
+	seq_printf(m, "disable_ns %llu\ndisable_rounds %u\n", s->disable_ns,
+		   s->disable_rounds);
+	for (i = 0; i < VMX_PHASE_COUNT; i++)
+		seq_printf(m, "%s %llu\n", vmx_phase_names[i], s->phase_ns[i]);
+	seq_printf(m, "pages %u\nstate_bytes %zu\n", pages,
+		   sizeof(struct vmx_percpu));
+}
+
 /* --- the module's state ------------------------------------------------- */
 
 static DEFINE_PER_CPU(struct vmx_percpu, vmx_state);
 static struct vmx_caps vmx_ref_caps;
+static struct vmx_fleet_stats vmx_stats;
 
 /*
  * Serialises enabling, disabling, the client references and the emergency
@@ -613,6 +616,7 @@ static const struct vmx_fleet vmx_fleet = {
 	.hw = VMX_HW,
 	.state = vmx_state_of,
 	.ref = &vmx_ref_caps,
+	.stats = &vmx_stats,
 };
 
 static bool vmx_any_enabled(void)
@@ -710,12 +714,12 @@ static int vmx_set_enabled_locked(bool on)
 			return 0;
 		if (vmx_stopped)
 			return -ESHUTDOWN;
-		rounds = vmx_rounds;
+		rounds = vmx_stats.rounds;
 		start = ktime_get_ns();
 		vmx_emergency_take(false);
 		err = vmx_fleet_enable(&vmx_fleet);
-		vmx_enable_ns = ktime_get_ns() - start;
-		vmx_enable_rounds = vmx_rounds - rounds;
+		vmx_stats.enable_ns = ktime_get_ns() - start;
+		vmx_stats.enable_rounds = vmx_stats.rounds - rounds;
 		if (err == -EBUSY)
 			vmx_explain_busy();
 		vmx_enabled = !err;
@@ -760,20 +764,8 @@ int vmxon_set_enabled(bool on)
  */
 int vmxon_stats_show(struct seq_file *m, void *unused)
 {
-	unsigned int cpu, pages = 0;
-	int i;
-
 	mutex_lock(&vmx_lock);
-	for_each_possible_cpu(cpu)
-		pages += !!vmx_state_of(cpu)->region;
-	seq_printf(m, "enable_ns %llu\nenable_rounds %u\n", vmx_enable_ns,
-		   vmx_enable_rounds);
-	seq_printf(m, "disable_ns %llu\ndisable_rounds %u\n", vmx_disable_ns,
-		   vmx_disable_rounds);
-	for (i = 0; i < VMX_PHASE_COUNT; i++)
-		seq_printf(m, "%s %llu\n", vmx_phase_names[i], vmx_phase_ns[i]);
-	seq_printf(m, "pages %u\nstate_bytes %zu\n", pages,
-		   sizeof(struct vmx_percpu));
+	vmx_fleet_stats_show(&vmx_fleet, m);
 	mutex_unlock(&vmx_lock);
 	return 0;
 }

@@ -468,11 +468,13 @@ static struct vmx_percpu *fleet_state(unsigned int cpu)
 }
 
 static struct vmx_caps fleet_ref;
+static struct vmx_fleet_stats fleet_stats;
 
 static const struct vmx_fleet fake_fleet = {
 	.hw = &fake_hw,
 	.state = fleet_state,
 	.ref = &fleet_ref,
+	.stats = &fleet_stats,
 };
 
 static int fleet_test_init(struct kunit *test)
