@@ -121,7 +121,7 @@ void vmx_fleet_stats_show(const struct vmx_fleet *f, struct seq_file *m);
 int vmx_region_alloc(struct vmx_percpu *st);
 void vmx_region_free(struct vmx_percpu *st);
 
-/* vmx_percpu.c: the module's state, under its lock. */
+/* vmx_core.c: the module's state, under its lock. */
 struct vmx_percpu *vmx_state_of(unsigned int cpu);
 int vmxon_set_enabled(bool on);
 bool vmxon_is_enabled(void);
