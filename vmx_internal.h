@@ -51,6 +51,8 @@ struct vmx_percpu {
 void vmx_percpu_init(struct vmx_percpu *st, unsigned int cpu);
 bool vmx_percpu_is_enabled(const struct vmx_percpu *st);
 int vmx_percpu_check(struct vmx_percpu *st, const struct vmx_hw *hw);
+int vmx_percpu_fail(struct vmx_percpu *st, enum vmx_reason reason);
+int vmx_percpu_vmxon(struct vmx_percpu *st, const struct vmx_hw *hw);
 int vmx_percpu_hardware_enable(struct vmx_percpu *st, const struct vmx_hw *hw);
 int vmx_percpu_hardware_disable(struct vmx_percpu *st,
 				const struct vmx_hw *hw);
