@@ -2,7 +2,7 @@
 /*
  * The module and the kernel's events around it: CPU hotplug, reboot and
  * kexec, suspend and resume, and kvm_intel coming and going. The decisions
- * live in vmx_percpu.c; this file only connects them.
+ * live in vmx_core.c; this file only connects them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
