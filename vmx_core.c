@@ -49,20 +49,20 @@ static bool vmx_kvm_seen;
 static struct cpumask vmx_mask;
 
 /**
- * vmx_state_of() - a CPU's state
+ * vmx_core_state() - a CPU's state
  * @cpu: the CPU, below nr_cpu_ids
  *
  * Context: Any context.
  * Return: the state.
  */
-struct vmx_percpu *vmx_state_of(unsigned int cpu)
+struct vmx_percpu *vmx_core_state(unsigned int cpu)
 {
 	return per_cpu_ptr(&vmx_state, cpu);
 }
 
 static const struct vmx_fleet vmx_fleet = {
 	.hw = VMX_HW,
-	.state = vmx_state_of,
+	.state = vmx_core_state,
 	.ref = &vmx_ref_caps,
 	.stats = &vmx_stats,
 };
@@ -72,7 +72,7 @@ static bool vmx_any_enabled(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		if (vmx_percpu_is_enabled(vmx_state_of(cpu)))
+		if (vmx_percpu_is_enabled(vmx_core_state(cpu)))
 			return true;
 	return false;
 }
@@ -84,17 +84,17 @@ static bool vmx_cpus_enabled(struct cpumask *mask)
 
 	cpumask_clear(mask);
 	for_each_possible_cpu(cpu)
-		if (vmx_percpu_is_enabled(vmx_state_of(cpu)))
+		if (vmx_percpu_is_enabled(vmx_core_state(cpu)))
 			cpumask_set_cpu(cpu, mask);
 	return !cpumask_empty(mask);
 }
 
 /**
- * vmxon_emergency_disable() - the kernel's emergency VMXOFF, on this CPU
+ * vmx_emergency_disable() - the kernel's emergency VMXOFF, on this CPU
  *
  * Context: NMI or interrupts disabled, on a crash or emergency reboot.
  */
-void vmxon_emergency_disable(void)
+static void vmx_emergency_disable(void)
 {
 	vmx_percpu_emergency_disable(this_cpu_ptr(&vmx_state), &vmx_hw_real);
 }
@@ -123,7 +123,7 @@ static bool vmx_kvm_intel_loaded(void)
  * WARNs. kvm_intel takes it at load on 6.1 (and while it has VMX on, from
  * 6.3); its callback turns off any CPU with CR4.VMXE, ours included. So
  * vmxon takes the slot only while it holds VMX and kvm_intel is absent,
- * and refuses kvm_intel while it holds VMX (vmxon_kvm_coming()).
+ * and refuses kvm_intel while it holds VMX (vmx_core_kvm_coming()).
  */
 static void vmx_emergency_take(bool kvm_gone)
 {
@@ -132,7 +132,7 @@ static void vmx_emergency_take(bool kvm_gone)
 	/* A going kvm_intel has released the slot, though not its kobject. */
 	if (!kvm_gone && (vmx_kvm_seen || vmx_kvm_intel_loaded()))
 		return;
-	cpu_emergency_register_virt_callback(vmxon_emergency_disable);
+	cpu_emergency_register_virt_callback(vmx_emergency_disable);
 	vmx_slot_held = true;
 }
 
@@ -140,7 +140,7 @@ static void vmx_emergency_release(void)
 {
 	if (!vmx_slot_held)
 		return;
-	cpu_emergency_unregister_virt_callback(vmxon_emergency_disable);
+	cpu_emergency_unregister_virt_callback(vmx_emergency_disable);
 	vmx_slot_held = false;
 }
 
@@ -183,14 +183,14 @@ static int vmx_set_enabled_locked(bool on)
 }
 
 /**
- * vmxon_set_enabled() - enable every online CPU, or disable every CPU
+ * vmx_core_set_enabled() - enable every online CPU, or disable every CPU
  * @on: the wanted state
  *
  * Context: Process context; takes the CPU hotplug lock and vmx_lock.
  * Return: 0; the first failing CPU's errno; -EBUSY to disable while a
  * client holds a reference; -ESHUTDOWN to enable once a reboot began.
  */
-int vmxon_set_enabled(bool on)
+int vmx_core_set_enabled(bool on)
 {
 	int err;
 
@@ -203,14 +203,14 @@ int vmxon_set_enabled(bool on)
 }
 
 /**
- * vmxon_stats_show() - the last enabling and disabling, for benchmarks
+ * vmx_core_stats_show() - the last enabling and disabling, for benchmarks
  * @m: the debugfs file
  * @unused: unused
  *
  * Context: Process context; takes vmx_lock.
  * Return: 0.
  */
-int vmxon_stats_show(struct seq_file *m, void *unused)
+int vmx_core_stats_show(struct seq_file *m, void *unused)
 {
 	mutex_lock(&vmx_lock);
 	vmx_fleet_stats_show(&vmx_fleet, m);
@@ -219,35 +219,35 @@ int vmxon_stats_show(struct seq_file *m, void *unused)
 }
 
 /**
- * vmxon_is_enabled() - are all online CPUs in VMX operation, by this module
+ * vmx_core_is_enabled() - are all online CPUs in VMX operation, by this module
  *
  * Context: Any context.
- * Return: the state last set by vmxon_set_enabled().
+ * Return: the state last set by vmx_core_set_enabled().
  */
-bool vmxon_is_enabled(void)
+bool vmx_core_is_enabled(void)
 {
 	return READ_ONCE(vmx_enabled);
 }
 
 /**
- * vmxon_init_state() - every CPU's state, fresh
+ * vmx_core_init() - every CPU's state, fresh
  *
  * Context: Module init, before anything can reach the states.
  */
-void vmxon_init_state(void)
+void vmx_core_init(void)
 {
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		vmx_percpu_init(vmx_state_of(cpu), cpu);
+		vmx_percpu_init(vmx_core_state(cpu), cpu);
 }
 
 /**
- * vmxon_check_all() - check every online CPU and report each (enable=0)
+ * vmx_core_check_all() - check every online CPU and report each (enable=0)
  *
  * Context: Process context; takes the CPU hotplug lock and vmx_lock.
  */
-void vmxon_check_all(void)
+void vmx_core_check_all(void)
 {
 	cpus_read_lock();
 	mutex_lock(&vmx_lock);
@@ -257,7 +257,7 @@ void vmxon_check_all(void)
 }
 
 /**
- * vmxon_cpu_online() - hotplug: a CPU came online
+ * vmx_core_cpu_online() - hotplug: a CPU came online
  * @cpu: the CPU, which is the current one
  *
  * Checks the CPU, and while vmxon is enabled puts it in VMX operation or
@@ -266,7 +266,7 @@ void vmxon_check_all(void)
  * Context: The CPU's hotplug thread; takes vmx_lock.
  * Return: 0, or the CPU's errno: the CPU stays offline.
  */
-int vmxon_cpu_online(unsigned int cpu)
+int vmx_core_cpu_online(unsigned int cpu)
 {
 	bool enable;
 	int err;
@@ -277,26 +277,26 @@ int vmxon_cpu_online(unsigned int cpu)
 	mutex_unlock(&vmx_lock);
 	if (err)
 		pr_err("cpu%u: refused online: %s, and vmxon holds VMX on every other CPU (write 0 to /sys/kernel/vmxon/enabled to online it without VMX)\n",
-		       cpu, vmx_reason_token(vmx_state_of(cpu)->reason));
+		       cpu, vmx_reason_token(vmx_core_state(cpu)->reason));
 	else if (enable)
 		pr_info("cpu%u: online, VMX on\n", cpu);
 	return err;
 }
 
 /**
- * vmxon_cpu_offline() - hotplug: a CPU goes offline
+ * vmx_core_cpu_offline() - hotplug: a CPU goes offline
  * @cpu: the CPU, which is the current one
  *
  * Context: The CPU's hotplug thread; takes vmx_lock.
  * Return: 0, or -EIO when VMXOFF failed and the CPU stays in VMX operation.
  */
-int vmxon_cpu_offline(unsigned int cpu)
+int vmx_core_cpu_offline(unsigned int cpu)
 {
 	bool was_on;
 	int err;
 
 	mutex_lock(&vmx_lock);
-	was_on = vmx_percpu_is_enabled(vmx_state_of(cpu));
+	was_on = vmx_percpu_is_enabled(vmx_core_state(cpu));
 	err = vmx_fleet_cpu_offline(&vmx_fleet, cpu);
 	mutex_unlock(&vmx_lock);
 	if (err)
@@ -307,7 +307,7 @@ int vmxon_cpu_offline(unsigned int cpu)
 }
 
 /**
- * vmxon_stop() - reboot or kexec: VMXOFF everywhere, and never again VMXON
+ * vmx_core_stop() - reboot or kexec: VMXOFF everywhere, and never again VMXON
  *
  * VMX operation blocks INIT, and a kexec'd kernel must not start in it.
  * Client references do not hold a reboot back.
@@ -315,7 +315,7 @@ int vmxon_cpu_offline(unsigned int cpu)
  * Context: Process context (a reboot notifier); takes the CPU hotplug lock
  * and vmx_lock.
  */
-void vmxon_stop(void)
+void vmx_core_stop(void)
 {
 	cpus_read_lock();
 	mutex_lock(&vmx_lock);
@@ -337,20 +337,20 @@ void vmxon_stop(void)
 	mutex_unlock(&vmx_lock);
 	cpus_read_unlock();
 }
-EXPORT_SYMBOL_IF_KUNIT(vmxon_stop);
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_stop);
 
 /**
- * vmxon_suspend() - system suspend: VMXOFF on the last CPU running
+ * vmx_core_suspend() - system suspend: VMXOFF on the last CPU running
  *
- * The other CPUs went offline before, through vmxon_cpu_offline().
+ * The other CPUs went offline before, through vmx_core_cpu_offline().
  *
  * Context: syscore suspend: the boot CPU alone, interrupts disabled.
  * Return: 0, or -EIO to abort the suspend.
  */
-int vmxon_suspend(void)
+int vmx_core_suspend(void)
 {
 	unsigned int cpu = smp_processor_id();
-	bool was_on = vmx_percpu_is_enabled(vmx_state_of(cpu));
+	bool was_on = vmx_percpu_is_enabled(vmx_core_state(cpu));
 	int err;
 
 	err = vmx_fleet_cpu_suspend(&vmx_fleet, cpu);
@@ -362,7 +362,7 @@ int vmxon_suspend(void)
 }
 
 /**
- * vmxon_resume() - system resume: VMXON again where it was before
+ * vmx_core_resume() - system resume: VMXON again where it was before
  *
  * The CPU is checked again first. If it cannot come back, vmxon is
  * disabled, so that the CPUs brought online next stay off too: never half
@@ -370,7 +370,7 @@ int vmxon_suspend(void)
  *
  * Context: syscore resume: the boot CPU alone, interrupts disabled.
  */
-void vmxon_resume(void)
+void vmx_core_resume(void)
 {
 	unsigned int cpu = smp_processor_id();
 
@@ -380,14 +380,14 @@ void vmxon_resume(void)
 	if (vmx_fleet_cpu_resume(&vmx_fleet, cpu)) {
 		WRITE_ONCE(vmx_enabled, false);
 		pr_err("resume: cpu%u: VMX stays off (%s); vmxon is disabled, write 1 to /sys/kernel/vmxon/enabled to retry\n",
-		       cpu, vmx_reason_token(vmx_state_of(cpu)->reason));
+		       cpu, vmx_reason_token(vmx_core_state(cpu)->reason));
 		return;
 	}
 	pr_info("resume: cpu%u: VMX on\n", cpu);
 }
 
 /**
- * vmxon_kvm_coming() - kvm_intel is about to initialise
+ * vmx_core_kvm_coming() - kvm_intel is about to initialise
  *
  * Refused while vmxon holds VMX: kvm_intel could not use VMX, and taking
  * the emergency slot from us would WARN.
@@ -395,7 +395,7 @@ void vmxon_resume(void)
  * Context: Process context (module notifier); takes vmx_lock.
  * Return: 0, or -EBUSY to refuse kvm_intel.
  */
-int vmxon_kvm_coming(void)
+int vmx_core_kvm_coming(void)
 {
 	int err = 0;
 
@@ -412,11 +412,11 @@ int vmxon_kvm_coming(void)
 }
 
 /**
- * vmxon_kvm_going() - kvm_intel is gone (it released the emergency slot)
+ * vmx_core_kvm_going() - kvm_intel is gone (it released the emergency slot)
  *
  * Context: Process context (module notifier); takes vmx_lock.
  */
-void vmxon_kvm_going(void)
+void vmx_core_kvm_going(void)
 {
 	mutex_lock(&vmx_lock);
 	vmx_kvm_seen = false;

@@ -35,19 +35,19 @@ static int vmx_cpu_online(unsigned int cpu)
 	/* A CPU coming back from suspend: fail_resume. */
 	if (cpuhp_tasks_frozen)
 		vmx_fault_resume(cpu);
-	err = vmxon_cpu_online(cpu);
+	err = vmx_core_cpu_online(cpu);
 	if (err)
 		return err;
 	err = vmx_sysfs_cpu_add(cpu);
 	if (err) {
 		pr_err("cpu%u: refused online: no sysfs group (%d)\n", cpu, err);
-	} else if (vmx_should_fail(VMX_FAULT_ONLINE, cpu)) {
+	} else if (vmx_fault_should_fail(VMX_FAULT_ONLINE, cpu)) {
 		pr_err("cpu%u: refused online: fail_online injected\n", cpu);
 		vmx_sysfs_cpu_remove(cpu);
 		err = -EIO;
 	}
 	if (err)
-		vmxon_cpu_offline(cpu);
+		vmx_core_cpu_offline(cpu);
 	return err;
 }
 
@@ -55,7 +55,7 @@ static int vmx_cpu_offline(unsigned int cpu)
 {
 	int err;
 
-	err = vmxon_cpu_offline(cpu);
+	err = vmx_core_cpu_offline(cpu);
 	if (err && !READ_ONCE(vmx_cpuhp_removing))
 		return err;
 	vmx_sysfs_cpu_remove(cpu);
@@ -68,7 +68,7 @@ static int vmx_cpu_offline(unsigned int cpu)
 static int vmx_reboot_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
-	vmxon_stop();
+	vmx_core_stop();
 	return NOTIFY_DONE;
 }
 
@@ -79,12 +79,12 @@ static struct notifier_block vmx_reboot_nb = {
 #ifdef VMX_HAVE_REGISTER_SYSCORE
 static int vmx_syscore_suspend(void *data)
 {
-	return vmxon_suspend();
+	return vmx_core_suspend();
 }
 
 static void vmx_syscore_resume(void *data)
 {
-	vmxon_resume();
+	vmx_core_resume();
 }
 
 static const struct syscore_ops vmx_syscore_ops = {
@@ -108,12 +108,12 @@ static void vmx_syscore_unregister(void)
 #else
 static int vmx_syscore_suspend(void)
 {
-	return vmxon_suspend();
+	return vmx_core_suspend();
 }
 
 static void vmx_syscore_resume(void)
 {
-	vmxon_resume();
+	vmx_core_resume();
 }
 
 static struct syscore_ops vmx_syscore_ops = {
@@ -142,9 +142,9 @@ static int vmx_module_notify(struct notifier_block *nb, unsigned long action,
 	if (strcmp(mod->name, "kvm_intel"))
 		return NOTIFY_DONE;
 	if (action == MODULE_STATE_COMING)
-		return notifier_from_errno(vmxon_kvm_coming());
+		return notifier_from_errno(vmx_core_kvm_coming());
 	if (action == MODULE_STATE_GOING)
-		vmxon_kvm_going();
+		vmx_core_kvm_going();
 	return NOTIFY_DONE;
 }
 
@@ -154,7 +154,7 @@ static struct notifier_block vmx_module_nb = {
 
 /* --- debugfs: measurements, and fault injection in test builds ------------ */
 
-DEFINE_SHOW_ATTRIBUTE(vmxon_stats);
+DEFINE_SHOW_ATTRIBUTE(vmx_core_stats);
 
 static struct dentry *vmx_debugfs;
 
@@ -164,7 +164,7 @@ static int vmx_debugfs_init(void)
 
 	vmx_debugfs = debugfs_create_dir("vmxon", NULL);
 	debugfs_create_file("stats", 0400, vmx_debugfs, NULL,
-			    &vmxon_stats_fops);
+			    &vmx_core_stats_fops);
 	err = vmx_fault_init(vmx_debugfs);
 	if (err)
 		debugfs_remove_recursive(vmx_debugfs);
@@ -173,11 +173,11 @@ static int vmx_debugfs_init(void)
 
 /* --- the module ----------------------------------------------------------- */
 
-static int __init vmxon_init(void)
+static int __init vmx_init(void)
 {
 	int err;
 
-	vmxon_init_state();
+	vmx_core_init();
 	err = vmx_debugfs_init();
 	if (err)
 		return err;
@@ -194,9 +194,9 @@ static int __init vmxon_init(void)
 	vmx_cpuhp_state = err;
 	err = 0;
 	if (enable)
-		err = vmxon_set_enabled(true);
+		err = vmx_core_set_enabled(true);
 	else
-		vmxon_check_all();
+		vmx_core_check_all();
 	if (err)
 		goto err_cpuhp;
 	err = vmx_sysfs_init();
@@ -209,7 +209,7 @@ static int __init vmxon_init(void)
 	return 0;
 
 err_disable:
-	vmxon_set_enabled(false);
+	vmx_core_set_enabled(false);
 err_cpuhp:
 	WRITE_ONCE(vmx_cpuhp_removing, true);
 	cpuhp_remove_state(vmx_cpuhp_state);
@@ -222,11 +222,11 @@ err_debugfs:
 	return err;
 }
 
-static void __exit vmxon_exit(void)
+static void __exit vmx_exit(void)
 {
 	vmx_syscore_unregister();
 	vmx_sysfs_exit();
-	vmxon_set_enabled(false);
+	vmx_core_set_enabled(false);
 	WRITE_ONCE(vmx_cpuhp_removing, true);
 	cpuhp_remove_state(vmx_cpuhp_state);
 	unregister_reboot_notifier(&vmx_reboot_nb);
@@ -234,8 +234,8 @@ static void __exit vmxon_exit(void)
 	debugfs_remove_recursive(vmx_debugfs);
 }
 
-module_init(vmxon_init);
-module_exit(vmxon_exit);
+module_init(vmx_init);
+module_exit(vmx_exit);
 
 MODULE_DESCRIPTION("Put every CPU in VMX root operation and report why not");
 MODULE_VERSION(VMXON_VERSION);

@@ -145,7 +145,7 @@ static void reboot_stops_everything_test(struct kunit *test)
 {
 	unsigned int cpu, last = 0;
 
-	vmxon_stop();
+	vmx_core_stop();
 	for_each_online_cpu(cpu) {
 		KUNIT_EXPECT_FALSE_MSG(test, vmxon_cpu_is_enabled(cpu), "cpu%u", cpu);
 		last = cpu;
