@@ -522,6 +522,22 @@ enum vmx_reason vmxon_cpu_reason(unsigned int cpu)
 }
 EXPORT_SYMBOL_NS_GPL(vmxon_cpu_reason, VMXON_NS);
 
+/**
+ * vmxon_reason_token() - the stable text token of a reason
+ * @reason: a reason, as vmxon_cpu_reason() returns it
+ *
+ * The tokens are those of /sys/devices/system/cpu/cpuN/vmx/reason and of
+ * vmxon's messages.
+ *
+ * Context: Any context.
+ * Return: the token, or "invalid" for a value that is no reason.
+ */
+const char *vmxon_reason_token(enum vmx_reason reason)
+{
+	return vmx_reason_token(reason);
+}
+EXPORT_SYMBOL_NS_GPL(vmxon_reason_token, VMXON_NS);
+
 /* The per-CPU operations need the CPU itself, with interrupts off. */
 static struct vmx_percpu *vmx_client_state(unsigned int cpu)
 {
