@@ -21,11 +21,9 @@
  * - CR4.VMXE counts as set when either the hardware or the kernel's CR4
  *   shadow has it: the seed reads only the hardware.
  */
-#ifdef __KERNEL__
 #include <linux/errno.h>
 #include <linux/module.h>
 #include <kunit/visibility.h>
-#endif
 
 #include "vmx_caps.h"
 

@@ -9,13 +9,8 @@
 #ifndef _VMX_CAPS_H
 #define _VMX_CAPS_H
 
-#ifdef __KERNEL__
 #include <linux/bits.h>
 #include <linux/types.h>
-#else
-/* Also built in user space, into vmx-status --probe (tools/vmx-probe.c). */
-#include "tools/vmx_caps_user.h"
-#endif
 
 /* enum vmx_reason, which the client API returns too. */
 #include "vmx_percpu.h"

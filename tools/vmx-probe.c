@@ -33,11 +33,13 @@
  * could not read the registers (message on stderr).
  *
  * Build (the guest's copy is static: scripts/initramfs.sh):
- *   cc -O2 -o build/vmx-probe tools/vmx-probe.c vmx_caps.c
+ *   cc -O2 -Itools/include -o build/vmx-probe tools/vmx-probe.c vmx_caps.c
+ * (make probe); tools/include/ stands in for the kernel headers they include.
  */
 #define _GNU_SOURCE
 #include <asm/processor-flags.h>
 #include <cpuid.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
