@@ -8,130 +8,15 @@
 #include <linux/cpu.h>
 #include <linux/io.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/string.h>
 
-#include "../vmx_internal.h"
-
-#define BOCHS_BASIC	0x00d810000000002bULL
-#define CR0_FIXED0	0x80000021ULL
-#define CR0_FIXED1	0xffffffffULL
-#define CR4_FIXED0	0x2000ULL
-#define CR4_FIXED1	0x3727ffULL
-#define HOST_CR0	0x80050033ULL
-#define HOST_CR4	0x3706f0ULL
-
-/* The fake CPU: what it returns, and a count of everything done to it. */
-struct fake_cpu {
-	struct vmx_cpu_regs regs;
-	int fc_write_ret, vmxon_ret, vmxoff_ret;
-	bool vmxe, vmxe_later;
-	int reads, fc_writes, cr4_sets, cr4_clears, vmxons, vmxoffs, pt_on,
-	    pt_off;
-	u64 fc_written, vmxon_pa;
-};
-
-/*
- * Cases run one at a time: the seam reaches the fake through these. The
- * state tests use one fake CPU; the fleet tests one per real CPU, reached
- * from the real cross-CPU calls.
- */
-static struct fake_cpu *fake;
-static struct fake_cpu *fleet_cpus;
-
-static struct fake_cpu *cur(void)
-{
-	return fleet_cpus ? &fleet_cpus[smp_processor_id()] : fake;
-}
-
-/* CR4 as read shows VMXE when set; vmxe_later is set only after the read. */
-static void fake_read_regs(struct vmx_cpu_regs *regs)
-{
-	cur()->reads++;
-	*regs = cur()->regs;
-	if (cur()->vmxe)
-		regs->cr4 |= VMXCAP_CR4_VMXE;
-}
-
-static int fake_write_feature_control(u64 val)
-{
-	cur()->fc_writes++;
-	cur()->fc_written = val;
-	return cur()->fc_write_ret;
-}
-
-static bool fake_vmxe_set(void)
-{
-	return cur()->vmxe || cur()->vmxe_later;
-}
-
-static void fake_cr4_set_vmxe(void)
-{
-	cur()->cr4_sets++;
-	cur()->vmxe = true;
-}
-
-static void fake_cr4_clear_vmxe(void)
-{
-	cur()->cr4_clears++;
-	cur()->vmxe = false;
-}
-
-static int fake_vmxon(u64 phys)
-{
-	cur()->vmxons++;
-	cur()->vmxon_pa = phys;
-	return cur()->vmxon_ret;
-}
-
-static int fake_vmxoff(void)
-{
-	cur()->vmxoffs++;
-	return cur()->vmxoff_ret;
-}
-
-static void fake_pt_handle_vmx(int on)
-{
-	if (on)
-		cur()->pt_on++;
-	else
-		cur()->pt_off++;
-}
-
-static const struct vmx_hw fake_hw = {
-	.read_regs		= fake_read_regs,
-	.write_feature_control	= fake_write_feature_control,
-	.vmxe_set		= fake_vmxe_set,
-	.cr4_set_vmxe		= fake_cr4_set_vmxe,
-	.cr4_clear_vmxe		= fake_cr4_clear_vmxe,
-	.vmxon			= fake_vmxon,
-	.vmxoff			= fake_vmxoff,
-	.pt_handle_vmx		= fake_pt_handle_vmx,
-};
+#include "vmx_test.h"
 
 /* A CPU ready for VMXON, with a state that has its region. */
 struct fixture {
 	struct fake_cpu cpu;
 	struct vmx_percpu st;
 };
-
-/* A fake CPU ready for VMXON, as Bochs' Skylake under Linux. */
-static void fake_ready(struct fake_cpu *cpu)
-{
-	struct vmx_cpu_regs *r = &cpu->regs;
-
-	*cpu = (struct fake_cpu){};
-	r->cpuid1_ecx = VMXCAP_CPUID1_ECX_VMX;
-	r->cr0 = HOST_CR0;
-	r->cr4 = HOST_CR4;
-	r->feature_control = 0x5;
-	r->caps.msr[VMX_CAP_BASIC] = BOCHS_BASIC;
-	r->caps.msr[VMX_CAP_CR0_FIXED0] = CR0_FIXED0;
-	r->caps.msr[VMX_CAP_CR0_FIXED1] = CR0_FIXED1;
-	r->caps.msr[VMX_CAP_CR4_FIXED0] = CR4_FIXED0;
-	r->caps.msr[VMX_CAP_CR4_FIXED1] = CR4_FIXED1;
-	r->caps.present = GENMASK(VMX_CAP_COUNT - 1, 0);
-}
 
 static int percpu_test_init(struct kunit *test)
 {
@@ -272,10 +157,7 @@ static const struct enable_case enable_cases[] = {
 	  VMX_REASON_BUSY, true, true },
 };
 
-static void enable_case_desc(const struct enable_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
+VMX_TEST_CASE_DESC(enable_case)
 
 KUNIT_ARRAY_PARAM(enable, enable_cases, enable_case_desc);
 
@@ -350,10 +232,7 @@ static const struct disable_case disable_cases[] = {
 	  VMX_REASON_VMXOFF_FAILED, true },
 };
 
-static void disable_case_desc(const struct disable_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
+VMX_TEST_CASE_DESC(disable_case)
 
 KUNIT_ARRAY_PARAM(disable, disable_cases, disable_case_desc);
 
@@ -392,10 +271,7 @@ static const struct emergency_case emergency_cases[] = {
 	{ "VMXOFF VMfail: still in VMX operation", true, -EIO, true },
 };
 
-static void emergency_case_desc(const struct emergency_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
+VMX_TEST_CASE_DESC(emergency_case)
 
 KUNIT_ARRAY_PARAM(emergency, emergency_cases, emergency_case_desc);
 
@@ -563,13 +439,10 @@ static void fleet_inconsistent_test(struct kunit *test)
 {
 	unsigned int last = 0, cpu;
 
+	VMX_TEST_NEEDS_TWO_CPUS(test);
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
 		last = cpu;
-	if (last == 0) {
-		cpus_read_unlock();
-		kunit_skip(test, "needs two online CPUs");
-	}
 	fleet_cpus[last].regs.caps.msr[VMX_CAP_MISC] ^= 1;
 	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, fleet_states[last].reason,
@@ -762,10 +635,7 @@ static const struct online_case online_cases[] = {
 	{ "VMXON faults", vmxon_fault, -EIO, VMX_REASON_VMXON_FAULT, true },
 };
 
-static void online_case_desc(const struct online_case *c, char *desc)
-{
-	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
-}
+VMX_TEST_CASE_DESC(online_case)
 
 KUNIT_ARRAY_PARAM(online, online_cases, online_case_desc);
 
@@ -910,8 +780,3 @@ static struct kunit_suite vmx_fleet_suite = {
 };
 
 kunit_test_suites(&vmx_percpu_suite, &vmx_fleet_suite);
-
-MODULE_DESCRIPTION("KUnit tests for vmxon");
-MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(VMX_KUNIT_NS);
-MODULE_IMPORT_NS(VMXON_NS);
