@@ -105,7 +105,7 @@ static struct kunit_case vmx_api_cases[] = {
 };
 
 static struct kunit_suite vmx_api_suite = {
-	.name = "vmx_api",
+	.name = "vmxon_api",
 	.test_cases = vmx_api_cases,
 };
 

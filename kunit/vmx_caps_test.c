@@ -569,7 +569,7 @@ static struct kunit_case vmx_caps_cases[] = {
 };
 
 static struct kunit_suite vmx_caps_suite = {
-	.name = "vmx_caps",
+	.name = "vmxon_caps",
 	.test_cases = vmx_caps_cases,
 };
 

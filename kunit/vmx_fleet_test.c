@@ -451,7 +451,7 @@ static struct kunit_case vmx_fleet_cases[] = {
 };
 
 static struct kunit_suite vmx_fleet_suite = {
-	.name = "vmx_fleet",
+	.name = "vmxon_fleet",
 	.init = fleet_test_init,
 	.exit = fleet_test_exit,
 	.test_cases = vmx_fleet_cases,

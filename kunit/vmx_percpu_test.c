@@ -328,7 +328,7 @@ static struct kunit_case vmx_percpu_cases[] = {
 };
 
 static struct kunit_suite vmx_percpu_suite = {
-	.name = "vmx_percpu",
+	.name = "vmxon_percpu",
 	.init = percpu_test_init,
 	.exit = percpu_test_exit,
 	.test_cases = vmx_percpu_cases,

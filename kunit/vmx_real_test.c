@@ -140,7 +140,7 @@ static struct kunit_case vmx_real_cases[] = {
 };
 
 static struct kunit_suite vmx_real_suite = {
-	.name = "vmx_real",
+	.name = "vmxon_real",
 	.test_cases = vmx_real_cases,
 };
 

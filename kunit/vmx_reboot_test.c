@@ -39,7 +39,7 @@ static struct kunit_case vmx_reboot_cases[] = {
 };
 
 static struct kunit_suite vmx_reboot_suite = {
-	.name = "vmx_reboot",
+	.name = "vmxon_reboot",
 	.test_cases = vmx_reboot_cases,
 };
 
