@@ -547,7 +547,7 @@ static struct vmx_percpu *vmx_client_state(unsigned int cpu)
 }
 
 /**
- * vmxon_cpu_enable() - VMXON on the current CPU (the seed's hardware_enable)
+ * vmxon_cpu_enable() - VMXON on the current CPU
  * @cpu: the current CPU, as the caller believes it to be
  *
  * For clients that turned a CPU off with vmxon_cpu_disable(): the CPU
@@ -570,7 +570,7 @@ int vmxon_cpu_enable(unsigned int cpu)
 EXPORT_SYMBOL_NS_GPL(vmxon_cpu_enable, VMXON_NS);
 
 /**
- * vmxon_cpu_disable() - VMXOFF on the current CPU (the seed's hardware_disable)
+ * vmxon_cpu_disable() - VMXOFF on the current CPU
  * @cpu: the current CPU, as the caller believes it to be
  *
  * Context: On @cpu, interrupts disabled.

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmxon: every CPU into VMX root operation and back.
- *
- * The per-CPU state object mirrors the seed design's VmxPerCpuState
- * (new, is_enabled, hardware_enable, hardware_disable). Where it differs,
- * on purpose:
+ * One CPU's VMX state object: init, is_enabled, hardware_enable and
+ * hardware_disable, and the emergency VMXOFF of a crash.
  * - is_enabled means "this module executed VMXON here", not "CR4.VMXE is
  *   set": VMX owned by someone else is busy, never ours to turn off.
  * - CR4.VMXE is changed only through the kernel's CR4 shadow
- *   (cr4_set_bits/cr4_clear_bits); the seed wrote CR4 behind it.
+ *   (cr4_set_bits/cr4_clear_bits): the kernel writes CR4 from its shadow,
+ *   and would clear a VMXE set behind it (a #GP in VMX operation).
  * - A failed VMXON clears VMXE again only when the CPU is not in VMX
  *   operation; a failed VMXOFF that leaves it in VMX operation keeps VMXE
  *   and the region (clearing VMXE there is a #GP).
@@ -21,7 +19,7 @@
 #include "vmx_internal.h"
 
 /**
- * vmx_percpu_init() - a fresh state for a CPU (the seed's new())
+ * vmx_percpu_init() - a fresh state for a CPU
  * @st: the state
  * @cpu: its CPU
  *

@@ -8,7 +8,7 @@
 
 #include "vmx_test.h"
 
-/* IA32_VMX_BASIC of real Intel parts: a 1 KiB region, which the seed refused. */
+/* IA32_VMX_BASIC of real Intel parts: a 1 KiB region, to be accepted. */
 #define HASWELL_BASIC	0x00da040000000012ULL
 #define SKYLAKE_BASIC	0x00da040000000004ULL
 
@@ -248,8 +248,9 @@ static void cr4_each_bit_test(struct kunit *test)
 }
 
 /*
- * The seed's cr_is_valid!(value, fixed0, fixed1), with Rust precedence:
- * `|` binds tighter than `!=`.
+ * A wrong reading of the fixed bits, cr_is_valid!(value, fixed0, fixed1)
+ * in Rust, where `!` on an integer is bitwise NOT and `|` binds tighter
+ * than `!=`: it accepts nearly every value.
  */
 static bool seed_cr_is_valid(u64 value, u64 fixed0, u64 fixed1)
 {
@@ -269,7 +270,7 @@ static const struct cr_case seed_cases[] = {
 
 KUNIT_ARRAY_PARAM(seed, seed_cases, cr_case_desc);
 
-/* Regression: values the seed accepts although VMX operation forbids them. */
+/* Values that wrong reading accepts although VMX operation forbids them. */
 static void seed_cr_regression_test(struct kunit *test)
 {
 	const struct cr_case *c = test->param_value;
