@@ -18,9 +18,10 @@ modules:
 # The module's decision code (vmx_caps.c) built in user space.
 probe: build/vmx-probe
 
-build/vmx-probe: tools/vmx-probe.c tools/vmx_caps_user.h vmx_caps.c vmx_caps.h
+build/vmx-probe: tools/vmx-probe.c $(wildcard tools/include/*/*.h) vmx_caps.c \
+		 vmx_caps.h vmx_percpu.h
 	@mkdir -p build
-	$(CC) -O2 -Wall -Wextra -o $@ tools/vmx-probe.c vmx_caps.c
+	$(CC) -O2 -Wall -Wextra -Itools/include -o $@ tools/vmx-probe.c vmx_caps.c
 
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

@@ -4,28 +4,24 @@
  *
  * The checks follow Linux KVM (arch/x86/kvm/vmx/vmx.c) and the SDM, in the
  * order a CPU is enabled: CPUID, ownership (CR4.VMXE), IA32_FEATURE_CONTROL,
- * CR0/CR4 fixed bits, IA32_VMX_BASIC. Where this differs from the seed design
- * (ArceOS' VmxPerCpuState::hardware_enable) it is on purpose:
+ * CR0/CR4 fixed bits, IA32_VMX_BASIC.
  *
- * - CR validity is (v & fixed0) == fixed0 && (v & ~fixed1) == 0. The seed's
- *   cr_is_valid! macro parses as (!fixed0 | v) != 0 && (fixed1 | !v) != 0 and
- *   accepts nearly every value.
+ * - CR validity is (v & fixed0) == fixed0 && (v & ~fixed1) == 0: every bit
+ *   fixed to 1 is set, and no bit fixed to 0.
  * - CR4 is checked with VMXE set: CR4_FIXED0 demands it, and VMXON runs
  *   with it set.
- * - The region size must be 1..4096 bytes, as in KVM; the seed demands
- *   exactly 4096. INS/OUTS reporting and the TRUE controls are decoded but
- *   not required: VMXON needs neither, and KVM does not refuse without them.
+ * - The region size must be 1..4096 bytes, as in KVM: real parts report
+ *   1 KiB. INS/OUTS reporting and the TRUE controls are decoded but not
+ *   required: VMXON needs neither, and KVM does not refuse without them.
  * - An unlocked IA32_FEATURE_CONTROL gets "VMXON outside SMX", "inside SMX"
  *   too when CR4.SMXE is set, and the lock bit, as arch/x86/kernel/cpu/
  *   feat_ctl.c does; other bits are kept.
  * - CR4.VMXE counts as set when either the hardware or the kernel's CR4
- *   shadow has it: the seed reads only the hardware.
+ *   shadow has it: a hypervisor that took VMX may have set it in either.
  */
-#ifdef __KERNEL__
 #include <linux/errno.h>
 #include <linux/module.h>
 #include <kunit/visibility.h>
-#endif
 
 #include "vmx_caps.h"
 

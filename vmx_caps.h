@@ -9,38 +9,11 @@
 #ifndef _VMX_CAPS_H
 #define _VMX_CAPS_H
 
-#ifdef __KERNEL__
 #include <linux/bits.h>
 #include <linux/types.h>
-#else
-/* Also built in user space, into vmx-status --probe (tools/vmx-probe.c). */
-#include "tools/vmx_caps_user.h"
-#endif
 
-/*
- * Why a CPU is not (or cannot be) in VMX operation. The tokens returned by
- * vmx_reason_token() are ABI (sysfs, dmesg, scripts): never rename one, only
- * add new ones.
- */
-enum vmx_reason {
-	VMX_REASON_OK,
-	VMX_REASON_NO_VMX,
-	VMX_REASON_DISABLED_BY_FIRMWARE,
-	VMX_REASON_CR0_FIXED_BITS,
-	VMX_REASON_CR4_FIXED_BITS,
-	VMX_REASON_VMCS_TOO_LARGE,
-	VMX_REASON_VMCS_SIZE_ZERO,
-	VMX_REASON_MEMTYPE_NOT_WB,
-	VMX_REASON_ADDR_32BIT_ONLY,
-	VMX_REASON_BUSY,
-	VMX_REASON_INCONSISTENT,
-	VMX_REASON_NO_MEMORY,
-	VMX_REASON_VMXON_FAULT,
-	VMX_REASON_VMXON_FAILED,
-	VMX_REASON_VMXOFF_FAILED,
-	VMX_REASON_FEATURE_CONTROL_WRITE_FAILED,
-	VMX_REASON_COUNT
-};
+/* enum vmx_reason, which the client API returns too. */
+#include "vmx_percpu.h"
 
 /* CPUID.1:ECX */
 #define VMXCAP_CPUID1_ECX_VMX		BIT(5)

@@ -43,14 +43,14 @@ static bool vmx_fault_vmxoff_vmfail = true;
 static DEFINE_PER_CPU(bool, vmx_fault_firmware_off);
 
 /**
- * vmx_should_fail() - should this point fail now, on this CPU
+ * vmx_fault_should_fail() - should this point fail now, on this CPU
  * @point: the injection point
  * @cpu: the CPU concerned
  *
  * Context: Any context.
  * Return: true to fail.
  */
-bool vmx_should_fail(enum vmx_fault_point point, unsigned int cpu)
+bool vmx_fault_should_fail(enum vmx_fault_point point, unsigned int cpu)
 {
 	u32 target = READ_ONCE(vmx_fault_cpu);
 
@@ -67,7 +67,7 @@ bool vmx_should_fail(enum vmx_fault_point point, unsigned int cpu)
  */
 void vmx_fault_resume(unsigned int cpu)
 {
-	if (vmx_should_fail(VMX_FAULT_RESUME, cpu))
+	if (vmx_fault_should_fail(VMX_FAULT_RESUME, cpu))
 		this_cpu_write(vmx_fault_firmware_off, true);
 }
 
@@ -119,20 +119,20 @@ static void faulty_read_regs(struct vmx_cpu_regs *regs)
 		this_cpu_write(vmx_fault_firmware_off, false);
 		vmx_fault_break(regs, VMX_REASON_DISABLED_BY_FIRMWARE);
 	}
-	if (vmx_should_fail(VMX_FAULT_CHECK, smp_processor_id()))
+	if (vmx_fault_should_fail(VMX_FAULT_CHECK, smp_processor_id()))
 		vmx_fault_break(regs, READ_ONCE(vmx_fault_check));
 }
 
 static int faulty_vmxon(u64 phys)
 {
-	if (vmx_should_fail(VMX_FAULT_VMXON, smp_processor_id()))
+	if (vmx_fault_should_fail(VMX_FAULT_VMXON, smp_processor_id()))
 		return READ_ONCE(vmx_fault_vmxon_vmfail) ? -EIO : -EFAULT;
 	return vmx_hw_real.vmxon(phys);
 }
 
 static int faulty_vmxoff(void)
 {
-	if (!vmx_should_fail(VMX_FAULT_VMXOFF, smp_processor_id()))
+	if (!vmx_fault_should_fail(VMX_FAULT_VMXOFF, smp_processor_id()))
 		return vmx_hw_real.vmxoff();
 	if (READ_ONCE(vmx_fault_vmxoff_vmfail))
 		return -EIO;

@@ -25,7 +25,7 @@ int vmx_region_alloc(struct vmx_percpu *st)
 
 	if (st->region)
 		return 0;
-	if (vmx_should_fail(VMX_FAULT_REGION, st->cpu))
+	if (vmx_fault_should_fail(VMX_FAULT_REGION, st->cpu))
 		return -ENOMEM;
 	page = alloc_pages_node(cpu_to_node(st->cpu), GFP_KERNEL | __GFP_ZERO,
 				0);

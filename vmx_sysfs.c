@@ -19,7 +19,7 @@
 
 static struct vmx_percpu *dev_state(struct device *dev)
 {
-	return vmx_state_of(dev->id);
+	return vmx_core_state(dev->id);
 }
 
 static ssize_t state_show(struct device *dev, struct device_attribute *attr,
@@ -75,7 +75,7 @@ static struct cpumask vmx_sysfs_cpus;
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%d\n", vmxon_is_enabled());
+	return sysfs_emit(buf, "%d\n", vmx_core_is_enabled());
 }
 
 static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
@@ -94,7 +94,7 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 	err = kstrtobool(buf, &on);
 	if (err)
 		return err;
-	err = vmxon_set_enabled(on);
+	err = vmx_core_set_enabled(on);
 	return err ? err : count;
 }
 
@@ -109,7 +109,7 @@ static ssize_t show_cpus(char *buf, bool failed)
 	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
-		const struct vmx_percpu *st = vmx_state_of(cpu);
+		const struct vmx_percpu *st = vmx_core_state(cpu);
 
 		if (failed ? READ_ONCE(st->reason) != VMX_REASON_OK :
 			     vmx_percpu_is_enabled(st))
@@ -177,7 +177,7 @@ int vmx_sysfs_cpu_add(unsigned int cpu)
 		return 0;
 	if (!dev)
 		return -ENODEV;
-	if (vmx_should_fail(VMX_FAULT_SYSFS, cpu))
+	if (vmx_fault_should_fail(VMX_FAULT_SYSFS, cpu))
 		return -ENOMEM;
 	err = sysfs_create_group(&dev->kobj, &vmx_cpu_group);
 	if (!err)

@@ -6,53 +6,26 @@
 #include <kunit/test.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
-#include <linux/fs.h>
 #include <linux/irqflags.h>
-#include <linux/module.h>
 #include <linux/smp.h>
 
-#include "../vmx_internal.h"
-#include "../vmx_percpu.h"
-
-static bool any_cpu_enabled(void)
-{
-	unsigned int cpu;
-
-	for_each_online_cpu(cpu)
-		if (vmxon_cpu_is_enabled(cpu))
-			return true;
-	return false;
-}
+#include "vmx_test.h"
 
 static void put_without_get_test(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, vmxon_put(), -EINVAL);
 }
 
-/* Write @val to /sys/kernel/vmxon/enabled, as root would. */
-static ssize_t write_enabled(const char *val)
-{
-	struct file *f = filp_open("/sys/kernel/vmxon/enabled", O_WRONLY, 0);
-	loff_t pos = 0;
-	ssize_t ret;
-
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	ret = kernel_write(f, val, strlen(val), &pos);
-	filp_close(f, NULL);
-	return ret;
-}
-
 static void get_put_test(struct kunit *test)
 {
-	if (!any_cpu_enabled()) {
+	if (!vmx_test_any_cpu_enabled()) {
 		KUNIT_EXPECT_EQ(test, vmxon_get(), -ENODEV);
 		return;
 	}
 	KUNIT_ASSERT_EQ(test, vmxon_get(), 0);
 	KUNIT_EXPECT_EQ(test, vmxon_get(), 0);
 	/* A client holds VMX: disabling it is refused, nothing changes. */
-	KUNIT_EXPECT_EQ(test, write_enabled("0"), -EBUSY);
+	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), -EBUSY);
 	KUNIT_EXPECT_TRUE(test, vmxon_cpu_is_enabled(raw_smp_processor_id()));
 	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
 	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
@@ -132,41 +105,8 @@ static struct kunit_case vmx_api_cases[] = {
 };
 
 static struct kunit_suite vmx_api_suite = {
-	.name = "vmx_api",
+	.name = "vmxon_api",
 	.test_cases = vmx_api_cases,
 };
 
-/*
- * A reboot began (the notifier's work, called directly): every CPU off,
- * and no way back on: not through sysfs, the API, or a CPU coming online.
- * Runs last: vmxon stays stopped until it is reloaded.
- */
-static void reboot_stops_everything_test(struct kunit *test)
-{
-	unsigned int cpu, last = 0;
-
-	vmxon_stop();
-	for_each_online_cpu(cpu) {
-		KUNIT_EXPECT_FALSE_MSG(test, vmxon_cpu_is_enabled(cpu), "cpu%u", cpu);
-		last = cpu;
-	}
-	KUNIT_EXPECT_EQ(test, write_enabled("1"), -ESHUTDOWN);
-	KUNIT_EXPECT_EQ(test, vmxon_get(), -ENODEV);
-	if (!last)
-		return;
-	KUNIT_ASSERT_EQ(test, remove_cpu(last), 0);
-	KUNIT_ASSERT_EQ(test, add_cpu(last), 0);
-	KUNIT_EXPECT_FALSE(test, vmxon_cpu_is_enabled(last));
-}
-
-static struct kunit_case vmx_reboot_cases[] = {
-	KUNIT_CASE(reboot_stops_everything_test),
-	{}
-};
-
-static struct kunit_suite vmx_reboot_suite = {
-	.name = "vmx_reboot",
-	.test_cases = vmx_reboot_cases,
-};
-
-kunit_test_suites(&vmx_api_suite, &vmx_reboot_suite);
+kunit_test_suite(vmx_api_suite);

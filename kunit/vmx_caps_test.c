@@ -4,31 +4,13 @@
  * real register values. Each table row is one parameterised case.
  */
 #include <kunit/test.h>
-#include <linux/module.h>
 #include <linux/string.h>
 
-#include "../vmx_caps.h"
+#include "vmx_test.h"
 
-/* Values a Bochs corei7_skylake_x guest reads under Linux 6.1. */
-#define BOCHS_BASIC	0x00d810000000002bULL
-#define BOCHS_FC	0x5ULL
-/* IA32_VMX_BASIC of real Intel parts: a 1 KiB region, which the seed refused. */
+/* IA32_VMX_BASIC of real Intel parts: a 1 KiB region, to be accepted. */
 #define HASWELL_BASIC	0x00da040000000012ULL
 #define SKYLAKE_BASIC	0x00da040000000004ULL
-
-/* Typical fixed-bit MSRs and a Linux host's CR0/CR4 that satisfy them. */
-#define CR0_FIXED0	0x80000021ULL			/* PG, NE, PE */
-#define CR0_FIXED1	0xffffffffULL
-#define CR4_FIXED0	0x2000ULL			/* VMXE */
-#define CR4_FIXED1	0x3727ffULL		/* no SMXE, no LA57 */
-#define HOST_CR0	0x80050033ULL
-#define HOST_CR4	0x3706f0ULL
-
-#define DESC_FN(type)							\
-static void type##_desc(const struct type *t, char *desc)		\
-{									\
-	strscpy(desc, t->desc, KUNIT_PARAM_DESC_SIZE);			\
-}
 
 /* --- reason tokens and errnos ------------------------------------------ */
 
@@ -68,7 +50,7 @@ static const struct reason_case reason_cases[] = {
 	{ "negative", (enum vmx_reason)-1, "invalid", -EIO },
 };
 
-DESC_FN(reason_case)
+VMX_TEST_CASE_DESC(reason_case)
 KUNIT_ARRAY_PARAM(reason, reason_cases, reason_case_desc);
 
 static void reason_token_errno_test(struct kunit *test)
@@ -108,7 +90,7 @@ static const struct cpuid_case cpuid_cases[] = {
 	{ "many features, no vmx", 0x80a02201, VMX_REASON_NO_VMX },
 };
 
-DESC_FN(cpuid_case)
+VMX_TEST_CASE_DESC(cpuid_case)
 KUNIT_ARRAY_PARAM(cpuid, cpuid_cases, cpuid_case_desc);
 
 static void cpuid_test(struct kunit *test)
@@ -156,7 +138,7 @@ static const struct fc_case fc_cases[] = {
 	{ "bochs after linux boot", BOCHS_FC, false, VMX_REASON_OK, 0 },
 };
 
-DESC_FN(fc_case)
+VMX_TEST_CASE_DESC(fc_case)
 KUNIT_ARRAY_PARAM(fc, fc_cases, fc_case_desc);
 
 static void feature_control_test(struct kunit *test)
@@ -210,7 +192,7 @@ static const struct cr_case cr_cases[] = {
 	  CR4_FIXED0, CR4_FIXED1, BIT(14) | BIT(12) },
 };
 
-DESC_FN(cr_case)
+VMX_TEST_CASE_DESC(cr_case)
 KUNIT_ARRAY_PARAM(cr, cr_cases, cr_case_desc);
 
 static void cr_fixed_bits_test(struct kunit *test)
@@ -266,8 +248,9 @@ static void cr4_each_bit_test(struct kunit *test)
 }
 
 /*
- * The seed's cr_is_valid!(value, fixed0, fixed1), with Rust precedence:
- * `|` binds tighter than `!=`.
+ * A wrong reading of the fixed bits, cr_is_valid!(value, fixed0, fixed1)
+ * in Rust, where `!` on an integer is bitwise NOT and `|` binds tighter
+ * than `!=`: it accepts nearly every value.
  */
 static bool seed_cr_is_valid(u64 value, u64 fixed0, u64 fixed1)
 {
@@ -287,7 +270,7 @@ static const struct cr_case seed_cases[] = {
 
 KUNIT_ARRAY_PARAM(seed, seed_cases, cr_case_desc);
 
-/* Regression: values the seed accepts although VMX operation forbids them. */
+/* Values that wrong reading accepts although VMX operation forbids them. */
 static void seed_cr_regression_test(struct kunit *test)
 {
 	const struct cr_case *c = test->param_value;
@@ -353,7 +336,7 @@ static const struct basic_case basic_cases[] = {
 	{ "zero", 0, INFO(0, 0, 0, 0, 0, 0), VMX_REASON_VMCS_SIZE_ZERO },
 };
 
-DESC_FN(basic_case)
+VMX_TEST_CASE_DESC(basic_case)
 KUNIT_ARRAY_PARAM(basic, basic_cases, basic_case_desc);
 
 static void basic_test(struct kunit *test)
@@ -398,7 +381,7 @@ static const struct memtype_case memtype_cases[] = {
 	{ "15", 15, VMX_REASON_MEMTYPE_NOT_WB },
 };
 
-DESC_FN(memtype_case)
+VMX_TEST_CASE_DESC(memtype_case)
 KUNIT_ARRAY_PARAM(memtype, memtype_cases, memtype_case_desc);
 
 static void memtype_test(struct kunit *test)
@@ -437,7 +420,7 @@ static const struct caps_case caps_cases[] = {
 	  -1 },
 };
 
-DESC_FN(caps_case)
+VMX_TEST_CASE_DESC(caps_case)
 KUNIT_ARRAY_PARAM(caps, caps_cases, caps_case_desc);
 
 static void caps_compare_test(struct kunit *test)
@@ -516,7 +499,7 @@ static const struct cpu_case cpu_cases[] = {
 	  BOCHS_BASIC & ~GENMASK_ULL(53, 50), 0, VMX_REASON_MEMTYPE_NOT_WB },
 };
 
-DESC_FN(cpu_case)
+VMX_TEST_CASE_DESC(cpu_case)
 KUNIT_ARRAY_PARAM(cpu, cpu_cases, cpu_case_desc);
 
 static void check_cpu_test(struct kunit *test)
@@ -587,7 +570,7 @@ static struct kunit_case vmx_caps_cases[] = {
 };
 
 static struct kunit_suite vmx_caps_suite = {
-	.name = "vmx_caps",
+	.name = "vmxon_caps",
 	.test_cases = vmx_caps_cases,
 };
 

@@ -10,11 +10,10 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/smp.h>
 #include <asm/asm.h>
 
-#include "../vmx_percpu.h"
+#include "vmx_test.h"
 
 #define VM_INSTRUCTION_ERROR	0x4400
 
@@ -106,6 +105,7 @@ static void vmcs_on_every_cpu_test(struct kunit *test)
 	u32 revision = vmxon_vmcs_revision_id();
 	unsigned int cpu, tried = 0;
 
+	VMX_TEST_NEEDS_VMX(test);
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
 		struct vmcs_probe p = {};
@@ -131,8 +131,6 @@ static void vmcs_on_every_cpu_test(struct kunit *test)
 				    "cpu%u: VM-instruction error field", cpu);
 	}
 	cpus_read_unlock();
-	if (!tried)
-		kunit_skip(test, "vmxon has no CPU in VMX operation");
 	KUNIT_EXPECT_EQ(test, tried, num_online_cpus());
 }
 
@@ -142,7 +140,7 @@ static struct kunit_case vmx_real_cases[] = {
 };
 
 static struct kunit_suite vmx_real_suite = {
-	.name = "vmx_real",
+	.name = "vmxon_real",
 	.test_cases = vmx_real_cases,
 };
 

@@ -26,8 +26,8 @@ for c in "$VMXON_TOP"/scripts/guest/*.c; do
 	gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/$(basename "$c" .c)" "$c"
 done
 # vmx-status --probe: the module's decision code (vmx_caps.c) in user space.
-gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/vmx-probe" \
-	"$VMXON_TOP/tools/vmx-probe.c" "$VMXON_TOP/vmx_caps.c"
+gcc -static -O2 -Wall -Wextra -Werror -I"$VMXON_TOP/tools/include" \
+	-o "$root/bin/vmx-probe" "$VMXON_TOP/tools/vmx-probe.c" "$VMXON_TOP/vmx_caps.c"
 for s in "$VMXON_TOP"/scripts/guest/*.sh; do
 	[ "$(basename "$s")" = lib.sh ] || cp "$s" "$root/scenarios/"
 done

@@ -8,7 +8,7 @@
  * kernel's cpuid and msr drivers (/dev/cpu/N/cpuid, /dev/cpu/N/msr), and
  * judges it with the module's own vmx_check_cpu() (vmx_caps.c, compiled in
  * unchanged), then applies the module's fleet rule (vmx_fleet_check() in
- * vmx_percpu.c): every ready CPU's VMX capability MSRs must equal those of
+ * vmx_fleet.c): every ready CPU's VMX capability MSRs must equal those of
  * the first ready CPU, else that CPU is "inconsistent". So each CPU gets
  * the token the module's check-only mode (insmod vmxon.ko enable=0) puts in
  * /sys/devices/system/cpu/cpuN/vmx/reason, except for what user space
@@ -33,11 +33,13 @@
  * could not read the registers (message on stderr).
  *
  * Build (the guest's copy is static: scripts/initramfs.sh):
- *   cc -O2 -o build/vmx-probe tools/vmx-probe.c vmx_caps.c
+ *   cc -O2 -Itools/include -o build/vmx-probe tools/vmx-probe.c vmx_caps.c
+ * (make probe); tools/include/ stands in for the kernel headers they include.
  */
 #define _GNU_SOURCE
 #include <asm/processor-flags.h>
 #include <cpuid.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# suites: vmxon_kunit_load vmx_caps vmx_percpu vmx_fleet vmx_real vmx_api vmx_reboot
+# suites: vmxon_kunit_load vmxon_caps vmxon_percpu vmxon_fleet vmxon_real vmxon_api vmxon_reboot
 # The KUnit suites run when vmxon_kunit.ko loads. insmod returns 0 even
 # when a case fails: the host reads the KTAP they print.
 ktap_begin vmxon_kunit_load

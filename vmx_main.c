@@ -2,14 +2,13 @@
 /*
  * The module and the kernel's events around it: CPU hotplug, reboot and
  * kexec, suspend and resume, and kvm_intel coming and going. The decisions
- * live in vmx_percpu.c; this file only connects them.
+ * live in vmx_core.c; this file only connects them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
-#include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/reboot.h>
@@ -22,25 +21,6 @@
 static bool enable = true;
 module_param(enable, bool, 0444);
 MODULE_PARM_DESC(enable, "Enable VMX on every CPU at load (default Y); N only checks and reports");
-
-/**
- * vmx_kvm_intel_loaded() - is kvm_intel loaded, or built in
- *
- * Every module's kobject is in the kset of ours (/sys/module).
- *
- * Context: Process context.
- * Return: true when /sys/module/kvm_intel exists.
- */
-bool vmx_kvm_intel_loaded(void)
-{
-	struct kobject *kobj;
-
-	kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
-	if (!kobj)
-		return false;
-	kobject_put(kobj);
-	return true;
-}
 
 /* --- CPU hotplug --------------------------------------------------------- */
 
@@ -55,19 +35,19 @@ static int vmx_cpu_online(unsigned int cpu)
 	/* A CPU coming back from suspend: fail_resume. */
 	if (cpuhp_tasks_frozen)
 		vmx_fault_resume(cpu);
-	err = vmxon_cpu_online(cpu);
+	err = vmx_core_cpu_online(cpu);
 	if (err)
 		return err;
 	err = vmx_sysfs_cpu_add(cpu);
 	if (err) {
 		pr_err("cpu%u: refused online: no sysfs group (%d)\n", cpu, err);
-	} else if (vmx_should_fail(VMX_FAULT_ONLINE, cpu)) {
+	} else if (vmx_fault_should_fail(VMX_FAULT_ONLINE, cpu)) {
 		pr_err("cpu%u: refused online: fail_online injected\n", cpu);
 		vmx_sysfs_cpu_remove(cpu);
 		err = -EIO;
 	}
 	if (err)
-		vmxon_cpu_offline(cpu);
+		vmx_core_cpu_offline(cpu);
 	return err;
 }
 
@@ -75,7 +55,7 @@ static int vmx_cpu_offline(unsigned int cpu)
 {
 	int err;
 
-	err = vmxon_cpu_offline(cpu);
+	err = vmx_core_cpu_offline(cpu);
 	if (err && !READ_ONCE(vmx_cpuhp_removing))
 		return err;
 	vmx_sysfs_cpu_remove(cpu);
@@ -88,7 +68,7 @@ static int vmx_cpu_offline(unsigned int cpu)
 static int vmx_reboot_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
-	vmxon_stop();
+	vmx_core_stop();
 	return NOTIFY_DONE;
 }
 
@@ -99,12 +79,12 @@ static struct notifier_block vmx_reboot_nb = {
 #ifdef VMX_HAVE_REGISTER_SYSCORE
 static int vmx_syscore_suspend(void *data)
 {
-	return vmxon_suspend();
+	return vmx_core_suspend();
 }
 
 static void vmx_syscore_resume(void *data)
 {
-	vmxon_resume();
+	vmx_core_resume();
 }
 
 static const struct syscore_ops vmx_syscore_ops = {
@@ -128,12 +108,12 @@ static void vmx_syscore_unregister(void)
 #else
 static int vmx_syscore_suspend(void)
 {
-	return vmxon_suspend();
+	return vmx_core_suspend();
 }
 
 static void vmx_syscore_resume(void)
 {
-	vmxon_resume();
+	vmx_core_resume();
 }
 
 static struct syscore_ops vmx_syscore_ops = {
@@ -162,9 +142,9 @@ static int vmx_module_notify(struct notifier_block *nb, unsigned long action,
 	if (strcmp(mod->name, "kvm_intel"))
 		return NOTIFY_DONE;
 	if (action == MODULE_STATE_COMING)
-		return notifier_from_errno(vmxon_kvm_coming());
+		return notifier_from_errno(vmx_core_kvm_coming());
 	if (action == MODULE_STATE_GOING)
-		vmxon_kvm_going();
+		vmx_core_kvm_going();
 	return NOTIFY_DONE;
 }
 
@@ -174,7 +154,7 @@ static struct notifier_block vmx_module_nb = {
 
 /* --- debugfs: measurements, and fault injection in test builds ------------ */
 
-DEFINE_SHOW_ATTRIBUTE(vmxon_stats);
+DEFINE_SHOW_ATTRIBUTE(vmx_core_stats);
 
 static struct dentry *vmx_debugfs;
 
@@ -184,7 +164,7 @@ static int vmx_debugfs_init(void)
 
 	vmx_debugfs = debugfs_create_dir("vmxon", NULL);
 	debugfs_create_file("stats", 0400, vmx_debugfs, NULL,
-			    &vmxon_stats_fops);
+			    &vmx_core_stats_fops);
 	err = vmx_fault_init(vmx_debugfs);
 	if (err)
 		debugfs_remove_recursive(vmx_debugfs);
@@ -193,11 +173,11 @@ static int vmx_debugfs_init(void)
 
 /* --- the module ----------------------------------------------------------- */
 
-static int __init vmxon_init(void)
+static int __init vmx_init(void)
 {
 	int err;
 
-	vmxon_init_state();
+	vmx_core_init();
 	err = vmx_debugfs_init();
 	if (err)
 		return err;
@@ -214,9 +194,9 @@ static int __init vmxon_init(void)
 	vmx_cpuhp_state = err;
 	err = 0;
 	if (enable)
-		err = vmxon_set_enabled(true);
+		err = vmx_core_set_enabled(true);
 	else
-		vmxon_check_all();
+		vmx_core_check_all();
 	if (err)
 		goto err_cpuhp;
 	err = vmx_sysfs_init();
@@ -229,7 +209,7 @@ static int __init vmxon_init(void)
 	return 0;
 
 err_disable:
-	vmxon_set_enabled(false);
+	vmx_core_set_enabled(false);
 err_cpuhp:
 	WRITE_ONCE(vmx_cpuhp_removing, true);
 	cpuhp_remove_state(vmx_cpuhp_state);
@@ -242,11 +222,11 @@ err_debugfs:
 	return err;
 }
 
-static void __exit vmxon_exit(void)
+static void __exit vmx_exit(void)
 {
 	vmx_syscore_unregister();
 	vmx_sysfs_exit();
-	vmxon_set_enabled(false);
+	vmx_core_set_enabled(false);
 	WRITE_ONCE(vmx_cpuhp_removing, true);
 	cpuhp_remove_state(vmx_cpuhp_state);
 	unregister_reboot_notifier(&vmx_reboot_nb);
@@ -254,8 +234,8 @@ static void __exit vmxon_exit(void)
 	debugfs_remove_recursive(vmx_debugfs);
 }
 
-module_init(vmxon_init);
-module_exit(vmxon_exit);
+module_init(vmx_init);
+module_exit(vmx_exit);
 
 MODULE_DESCRIPTION("Put every CPU in VMX root operation and report why not");
 MODULE_VERSION(VMXON_VERSION);

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the KUnit suites share: register values of real and emulated CPUs,
+ * the name of a table-driven case, the skips for what a machine lacks, the
+ * fake CPU behind the hardware seam (struct vmx_hw), and the ways into
+ * vmxon that a client or root has (vmx_test.c).
+ */
+#ifndef _VMX_TEST_H
+#define _VMX_TEST_H
+
+#include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+#include "../vmx_internal.h"
+#include "../vmx_percpu.h"
+
+/* Values a Bochs corei7_skylake_x guest reads under Linux 6.1. */
+#define BOCHS_BASIC	0x00d810000000002bULL
+#define BOCHS_FC	0x5ULL
+
+/* Typical fixed-bit MSRs and a Linux host's CR0/CR4 that satisfy them. */
+#define CR0_FIXED0	0x80000021ULL			/* PG, NE, PE */
+#define CR0_FIXED1	0xffffffffULL
+#define CR4_FIXED0	0x2000ULL			/* VMXE */
+#define CR4_FIXED1	0x3727ffULL		/* no SMXE, no LA57 */
+#define HOST_CR0	0x80050033ULL
+#define HOST_CR4	0x3706f0ULL
+
+/*
+ * type_desc(), for KUNIT_ARRAY_PARAM(): a case of a table is named by the
+ * desc field of its row.
+ */
+#define VMX_TEST_CASE_DESC(type)					\
+static void type##_desc(const struct type *t, char *desc)		\
+{									\
+	strscpy(desc, t->desc, KUNIT_PARAM_DESC_SIZE);			\
+}
+
+/* Skip the case where vmxon has no CPU in VMX operation (no VMX, enable=0). */
+#define VMX_TEST_NEEDS_VMX(test)					\
+	do {								\
+		if (!vmx_test_any_cpu_enabled())			\
+			kunit_skip(test, "vmxon has no CPU in VMX operation"); \
+	} while (0)
+
+/* Skip the case on a machine with one online CPU. */
+#define VMX_TEST_NEEDS_TWO_CPUS(test)					\
+	do {								\
+		if (num_online_cpus() < 2)				\
+			kunit_skip(test, "needs two online CPUs");	\
+	} while (0)
+
+/* The fake CPU: what it returns, and a count of everything done to it. */
+struct fake_cpu {
+	struct vmx_cpu_regs regs;
+	int fc_write_ret, vmxon_ret, vmxoff_ret;
+	bool vmxe, vmxe_later;
+	int reads, fc_writes, cr4_sets, cr4_clears, vmxons, vmxoffs, pt_on,
+	    pt_off;
+	u64 fc_written, vmxon_pa;
+};
+
+/*
+ * fake_hw drives @fake, or with @fleet_cpus set, fleet_cpus[the current
+ * CPU]: a suite's init sets the one it uses and its exit clears it.
+ */
+extern struct fake_cpu *fake;
+extern struct fake_cpu *fleet_cpus;
+extern const struct vmx_hw fake_hw;
+void fake_ready(struct fake_cpu *cpu);
+
+bool vmx_test_any_cpu_enabled(void);
+ssize_t vmx_test_write_enabled(const char *val);
+
+#endif /* _VMX_TEST_H */
