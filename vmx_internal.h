@@ -96,9 +96,11 @@ static inline int vmx_fault_init(struct dentry *dir)
  * @regs: the register values read at the last check
  * @verdict: what vmx_check_cpu() made of @regs
  *
- * Only @cpu itself changes the fields, with interrupts disabled, except
- * @region, which vmx_region.c allocates and frees while @cpu is not in VMX
- * operation.
+ * @cpu itself changes the fields, with interrupts disabled, with two
+ * exceptions: @region, which vmx_region.c allocates and frees while @cpu is
+ * not in VMX operation, and @reason, which the fleet's caller also sets
+ * (an inconsistent CPU, a failed allocation) after a cross-CPU round, under
+ * the module's lock, when @cpu is not changing it.
  */
 struct vmx_percpu {
 	unsigned int cpu;

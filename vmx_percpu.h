@@ -11,8 +11,9 @@
  * does not hold the system back: a CPU that goes offline leaves VMX
  * operation (while vmxon is enabled it comes back online in VMX operation,
  * or not at all), a reboot or kexec takes every CPU out of VMX operation
- * until vmxon is loaded again, and a CPU that fails its check on resume
- * leaves vmxon disabled and every CPU out of VMX operation. So a client asks
+ * until vmxon is loaded again, a CPU other than the boot CPU that fails its
+ * check on resume stays offline, and a boot CPU that fails it leaves vmxon
+ * disabled and every CPU out of VMX operation. So a client asks
  * vmxon_cpu_is_enabled() on the CPU it runs on, with interrupts disabled,
  * before it executes VMX instructions there: every change to a CPU's
  * state but a crash's emergency VMXOFF runs on that CPU, so the answer
@@ -30,7 +31,9 @@
  * client modules built against this header: never renumber or rename one,
  * only add new ones before VMX_REASON_COUNT. VMX_REASON_COUNT is no reason:
  * vmxon_cpu_reason() returns it for a CPU that does not exist, and it grows
- * as reasons are added.
+ * as reasons are added. So rebuild a client against the vmxon it runs
+ * with; on kernels with CONFIG_MODVERSIONS the symbol versions include this
+ * enum, and the kernel refuses a client built against another one.
  */
 enum vmx_reason {
 	VMX_REASON_OK,
