@@ -27,7 +27,7 @@ out=$VMXON_OUT/check
 rm -rf "$out"
 mkdir -p "$out"
 cd "$VMXON_TOP" || exit 1
-sources=(*.c *.h kunit/*.c kunit/*.h scripts/canary/*.c)
+sources=(*.c *.h kunit/*.c kunit/*.h scripts/canary/*.c scripts/tests/client/*.c)
 bad=0
 
 # report NAME LOG: pass when LOG is empty, else show it and count a failure.

@@ -77,6 +77,20 @@ done
 
 # --- host: the module builds, reported as a KTAP suite per kernel ------
 
+# client_build KDIR DIR SYMVERS: build scripts/tests/client in DIR, with
+# nothing of vmxon but vmx_percpu.h (copied alone into DIR/include) and
+# its Module.symvers; fails on an error or any warning, modpost's included.
+client_build() {
+	rm -rf "$2"
+	cp -r "$VMXON_TOP/scripts/tests/client" "$2"
+	mkdir -p "$2/include"
+	cp "$VMXON_TOP/vmx_percpu.h" "$2/include/"
+	make -C "$1" M="$2" W=1 VMXON_DIR="$2/include" KBUILD_EXTRA_SYMBOLS="$3" \
+		modules >"$2/build.log" 2>&1 &&
+		! grep -qi "warning" "$2/build.log" &&
+		modinfo -F import_ns "$2/vmxon_header_client.ko" | grep -qx VMXON
+}
+
 for k in $KERNELS; do
 	kout=$out/$k
 	mkdir -p "$kout"
@@ -86,16 +100,22 @@ for k in $KERNELS; do
 	# The guests get the test build: fault injection compiled in.
 	build_module "${ktree[$k]}" "$kout/modules" VMXON_FAULT_INJECTION=y || r1="not ok"
 	{ [ -n "$headers" ] && build_module "$headers" "$kout/modules-headers"; } || r2="not ok"
+	# A client from the public header alone, against vmxon's Module.symvers,
+	# as docs/usage.md tells a client to build (scripts/tests/client).
+	r3=ok
+	client_build "${ktree[$k]}" "$kout/client" "$kout/modules/Module.symvers" || r3="not ok"
 	suite=ok
-	[ "$r1$r2" = okok ] || suite="not ok"
+	[ "$r1$r2$r3" = okokok ] || suite="not ok"
 	cat >"$kout/host.log" <<-EOF
 		vmxon-test: BEGIN target=$k/host
 		    # Subtest: vmxon_build
-		    1..2
+		    1..3
 		    # test_kernel_w1: ${ktree[$k]} $kout/modules/build.log
 		    $r1 1 test_kernel_w1
 		    # debian_headers_w1: ${headers:-no linux-headers-$k.*-amd64} $kout/modules-headers/build.log
 		    $r2 2 debian_headers_w1
+		    # client_from_public_header: $kout/client/build.log
+		    $r3 3 client_from_public_header
 		$suite 1 vmxon_build
 		vmxon-test: END
 	EOF
