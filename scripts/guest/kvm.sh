@@ -5,8 +5,9 @@
 # load fails with EBUSY, names kvm_intel, changes nothing, the VM runs on.
 # (b) vmxon holds VMX: kvm_intel's load is refused with a reason; with
 # vmxon disabled kvm_intel loads, and a VM's creation fails while vmxon is
-# enabled again. (c) After vmxon is gone, KVM runs a VM. No WARN anywhere
-# (the judge fails any splat). Needs VMX.
+# enabled again. (c) After vmxon is gone, KVM runs a VM. (d) vmxon
+# unloaded after a failed VMXOFF leaves nothing registered. No WARN
+# anywhere (the judge fails any splat). Needs VMX.
 ktap_begin vmxon_kvm
 
 if ! has_vmx 0; then
@@ -83,6 +84,32 @@ ktap_expect vm_runs_after_vmxon $? 0
 stop_vm
 ktap_expect holder_no_error_after_vmxon "$(cat /tmp/kvm-hold.err)" ""
 ktap_run rmmod_kvm_intel rmmod kvm_intel
+
+# --- (d) vmxon leaves after a failed VMXOFF: nothing of it stays behind -------
+# A CPU's VMXOFF fails once (VMfail) as vmxon is unloaded; the CPU hotplug
+# teardown takes it out of VMX operation after all. The kernel's emergency
+# VMXOFF callback must not still point into the unloaded module: KVM then
+# takes the slot without a WARN and runs a VM.
+dbg=/sys/kernel/debug/vmxon
+ktap_run insmod_vmxon_to_leave insmod /lib/modules/vmxon.ko
+if [ -d $dbg/fail_vmxoff ]; then
+	echo Y >$dbg/vmxoff_vmfail
+	online_cpus | tail -1 >$dbg/fault_cpu
+	echo 1 >$dbg/fail_vmxoff/times
+	echo 100 >$dbg/fail_vmxoff/probability
+	kmsg_mark
+	ktap_run rmmod_vmxon_vmxoff_fails rmmod vmxon
+	ktap_expect vmxoff_failed_on_leaving \
+		"$(dmesg_since_mark | grep -c "vmxoff_failed")" 1
+	ktap_run insmod_kvm_intel_after_leaving insmod /lib/modules/kvm-intel.ko
+	start_vm
+	ktap_expect vm_runs_after_leaving $? 0
+	stop_vm
+	ktap_run rmmod_kvm_intel_after_leaving rmmod kvm_intel
+else
+	ktap_run rmmod_vmxon_to_leave rmmod vmxon
+	ktap_skip vmxon_leaves_after_failed_vmxoff "no fault injection in this build"
+fi
 ktap_run rmmod_kvm rmmod kvm
 ktap_run rmmod_irqbypass rmmod irqbypass
 
