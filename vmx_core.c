@@ -307,6 +307,29 @@ int vmx_core_cpu_offline(unsigned int cpu)
 }
 
 /**
+ * vmx_core_exit() - the module leaves: the kernel must never call it again
+ *
+ * The emergency slot is released whatever state the CPUs were left in: a
+ * CPU whose VMXOFF failed twice, or a forced unload while clients held
+ * references, would otherwise leave the kernel's crash and reboot paths
+ * calling into freed module text. Such a CPU stays in VMX operation, and
+ * says so.
+ *
+ * Context: Process context, once nothing can enable VMX or take the slot
+ * again (the CPU hotplug state, the sysfs files and the notifiers are
+ * gone); takes vmx_lock.
+ */
+void vmx_core_exit(void)
+{
+	mutex_lock(&vmx_lock);
+	if (vmx_cpus_enabled(&vmx_mask))
+		pr_err("unloaded with CPUs %*pbl in VMX operation: no emergency VMXOFF for them\n",
+		       cpumask_pr_args(&vmx_mask));
+	vmx_emergency_release();
+	mutex_unlock(&vmx_lock);
+}
+
+/**
  * vmx_core_stop() - reboot or kexec: VMXOFF everywhere, and never again VMXON
  *
  * VMX operation blocks INIT, and a kexec'd kernel must not start in it.

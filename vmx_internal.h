@@ -196,6 +196,7 @@ void vmx_core_check_all(void);
 int vmx_core_cpu_online(unsigned int cpu);
 int vmx_core_cpu_offline(unsigned int cpu);
 void vmx_core_stop(void);
+void vmx_core_exit(void);
 int vmx_core_suspend(void);
 void vmx_core_resume(void);
 int vmx_core_kvm_coming(void);

@@ -218,6 +218,7 @@ err_reboot_nb:
 err_module_nb:
 	unregister_module_notifier(&vmx_module_nb);
 err_debugfs:
+	vmx_core_exit();
 	debugfs_remove_recursive(vmx_debugfs);
 	return err;
 }
@@ -231,6 +232,7 @@ static void __exit vmx_exit(void)
 	cpuhp_remove_state(vmx_cpuhp_state);
 	unregister_reboot_notifier(&vmx_reboot_nb);
 	unregister_module_notifier(&vmx_module_nb);
+	vmx_core_exit();
 	debugfs_remove_recursive(vmx_debugfs);
 }
 
