@@ -6,7 +6,9 @@
 # (b) vmxon holds VMX: kvm_intel's load is refused with a reason; with
 # vmxon disabled kvm_intel loads, and a VM's creation fails while vmxon is
 # enabled again. (c) After vmxon is gone, KVM runs a VM. (d) vmxon
-# unloaded after a failed VMXOFF leaves nothing registered. No WARN
+# unloaded after a failed VMXOFF leaves nothing registered. (e) The last
+# CPU in VMX operation leaves by hotplug: kvm_intel takes the emergency
+# slot. No WARN
 # anywhere (the judge fails any splat). Needs VMX.
 ktap_begin vmxon_kvm
 
@@ -105,11 +107,43 @@ if [ -d $dbg/fail_vmxoff ]; then
 	start_vm
 	ktap_expect vm_runs_after_leaving $? 0
 	stop_vm
+	ktap_expect no_warn_after_leaving "$(dmesg_since_mark | grep -c "WARNING:")" 0
 	ktap_run rmmod_kvm_intel_after_leaving rmmod kvm_intel
 else
 	ktap_run rmmod_vmxon_to_leave rmmod vmxon
 	ktap_skip vmxon_leaves_after_failed_vmxoff "no fault injection in this build"
 fi
+
+# --- (e) the last CPU in VMX operation leaves by hotplug ---------------------
+# A disable fails on one CPU (VMfail: it stays in VMX operation); that CPU
+# then goes offline, and its VMXOFF works. No CPU is in VMX operation by
+# vmxon any more: kvm_intel is accepted, and must find the emergency slot
+# free (a second registration WARNs).
+ktap_run insmod_vmxon_for_hotplug insmod /lib/modules/vmxon.ko
+last=$(online_cpus | tail -1)
+if [ -d $dbg/fail_vmxoff ] && [ -e /sys/devices/system/cpu/cpu$last/online ]; then
+	echo Y >$dbg/vmxoff_vmfail
+	echo "$last" >$dbg/fault_cpu
+	echo 1 >$dbg/fail_vmxoff/times
+	echo 100 >$dbg/fail_vmxoff/probability
+	out=$(sh -c "echo 0 > $sys/enabled" 2>&1)
+	ktap_expect disable_fails_on_one_cpu \
+		"$(echo "$out" | grep -c "Input/output error")" 1
+	ktap_expect that_cpu_stays_on "$(cat $sys/cpus_on)" "$last"
+	ktap_run offline_that_cpu sh -c "echo 0 > /sys/devices/system/cpu/cpu$last/online"
+	ktap_expect no_cpu_on "$(cat $sys/cpus_on)" ""
+	kmsg_mark
+	ktap_run insmod_kvm_intel_no_cpu_on insmod /lib/modules/kvm-intel.ko
+	start_vm
+	ktap_expect vm_runs_no_cpu_on $? 0
+	stop_vm
+	ktap_expect no_warn_no_cpu_on "$(dmesg_since_mark | grep -c "WARNING:")" 0
+	ktap_run rmmod_kvm_intel_no_cpu_on rmmod kvm_intel
+	ktap_run online_that_cpu sh -c "echo 1 > /sys/devices/system/cpu/cpu$last/online"
+else
+	ktap_skip last_cpu_leaves_by_hotplug "no fault injection in this build, or cpu$last cannot go offline"
+fi
+ktap_run rmmod_vmxon_after_hotplug rmmod vmxon
 ktap_run rmmod_kvm rmmod kvm
 ktap_run rmmod_irqbypass rmmod irqbypass
 
