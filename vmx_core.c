@@ -127,7 +127,8 @@ static bool vmx_kvm_intel_loaded(void)
  */
 static void vmx_emergency_take(bool kvm_gone)
 {
-	if (vmx_slot_held)
+	/* After a reboot's VMXOFF or the module's exit: never again. */
+	if (vmx_slot_held || vmx_stopped)
 		return;
 	/* A going kvm_intel has released the slot, though not its kobject. */
 	if (!kvm_gone && (vmx_kvm_seen || vmx_kvm_intel_loaded()))
@@ -315,15 +316,18 @@ int vmx_core_cpu_offline(unsigned int cpu)
  * calling into freed module text. Such a CPU stays in VMX operation, and
  * says so.
  *
- * Context: Process context, once nothing can enable VMX or take the slot
- * again (the CPU hotplug state, the sysfs files and the notifiers are
- * gone); takes vmx_lock.
+ * Nothing takes the slot again: vmxon is stopped, as after a reboot. Call it
+ * once the CPU hotplug state and the sysfs files are gone, before the
+ * notifiers go.
+ *
+ * Context: Process context; takes vmx_lock.
  */
 void vmx_core_exit(void)
 {
 	mutex_lock(&vmx_lock);
+	vmx_stopped = true;
 	if (vmx_cpus_enabled(&vmx_mask))
-		pr_err("unloaded with CPUs %*pbl in VMX operation: no emergency VMXOFF for them\n",
+		pr_err("leaving with CPUs %*pbl in VMX operation: no emergency VMXOFF for them\n",
 		       cpumask_pr_args(&vmx_mask));
 	vmx_emergency_release();
 	mutex_unlock(&vmx_lock);
@@ -413,7 +417,8 @@ void vmx_core_resume(void)
  * vmx_core_kvm_coming() - kvm_intel is about to initialise
  *
  * Refused while vmxon holds VMX: kvm_intel could not use VMX, and taking
- * the emergency slot from us would WARN.
+ * the emergency slot from us would WARN. Accepted otherwise, with the slot
+ * released for it.
  *
  * Context: Process context (module notifier); takes vmx_lock.
  * Return: 0, or -EBUSY to refuse kvm_intel.
@@ -429,6 +434,13 @@ int vmx_core_kvm_coming(void)
 		err = -EBUSY;
 	} else {
 		vmx_kvm_seen = true;
+		/*
+		 * No CPU is in VMX operation by vmxon (a failed disable's CPU
+		 * went offline, a client turned every CPU off, the boot CPU
+		 * failed to resume): the slot protects nothing of ours, and
+		 * kvm_intel's own registration would WARN.
+		 */
+		vmx_emergency_release();
 	}
 	mutex_unlock(&vmx_lock);
 	return err;

@@ -213,12 +213,12 @@ err_disable:
 err_cpuhp:
 	WRITE_ONCE(vmx_cpuhp_removing, true);
 	cpuhp_remove_state(vmx_cpuhp_state);
+	vmx_core_exit();
 err_reboot_nb:
 	unregister_reboot_notifier(&vmx_reboot_nb);
 err_module_nb:
 	unregister_module_notifier(&vmx_module_nb);
 err_debugfs:
-	vmx_core_exit();
 	debugfs_remove_recursive(vmx_debugfs);
 	return err;
 }
@@ -230,9 +230,9 @@ static void __exit vmx_exit(void)
 	vmx_core_set_enabled(false);
 	WRITE_ONCE(vmx_cpuhp_removing, true);
 	cpuhp_remove_state(vmx_cpuhp_state);
+	vmx_core_exit();
 	unregister_reboot_notifier(&vmx_reboot_nb);
 	unregister_module_notifier(&vmx_module_nb);
-	vmx_core_exit();
 	debugfs_remove_recursive(vmx_debugfs);
 }
 
