@@ -145,6 +145,27 @@ static void vmx_emergency_release(void)
 	vmx_slot_held = false;
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * vmx_core_slot_held() - is this module's callback the emergency VMXOFF
+ *
+ * For KUnit.
+ *
+ * Context: Process context; takes vmx_lock.
+ * Return: true while the kernel's emergency slot holds this module's callback.
+ */
+bool vmx_core_slot_held(void)
+{
+	bool held;
+
+	mutex_lock(&vmx_lock);
+	held = vmx_slot_held;
+	mutex_unlock(&vmx_lock);
+	return held;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_slot_held);
+#endif
+
 static void vmx_explain_busy(void)
 {
 	pr_err("VMX is in use by another hypervisor%s: unload it first (KVM: rmmod kvm_intel; from 6.12 KVM takes VMX at load unless kvm.enable_virt_at_load=0)\n",
@@ -445,6 +466,7 @@ int vmx_core_kvm_coming(void)
 	mutex_unlock(&vmx_lock);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_kvm_coming);
 
 /**
  * vmx_core_kvm_going() - kvm_intel is gone (it released the emergency slot)
@@ -459,6 +481,7 @@ void vmx_core_kvm_going(void)
 		vmx_emergency_take(true);
 	mutex_unlock(&vmx_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_kvm_going);
 
 /* --- the API for client modules ---------------------------------------- */
 

@@ -4,6 +4,7 @@
  * would, right and wrong: misuse must return an error, never crash.
  */
 #include <kunit/test.h>
+#include <linux/atomic.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/irqflags.h>
@@ -93,6 +94,55 @@ static void per_cpu_disable_enable_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, vmxon_cpu_is_enabled(cpu));
 }
 
+static void client_off_ipi(void *fails)
+{
+	if (vmxon_cpu_disable(smp_processor_id()))
+		atomic_inc(fails);
+}
+
+static void client_on_ipi(void *fails)
+{
+	if (vmxon_cpu_enable(smp_processor_id()))
+		atomic_inc(fails);
+}
+
+/*
+ * A client turns every CPU off: vmxon stays enabled, and the client may
+ * turn the CPUs on again at any time. So kvm_intel is refused then, and
+ * the emergency slot stays vmxon's. Were kvm_intel accepted, it would take
+ * the slot, and once it left the CPUs would come back into VMX operation
+ * with no emergency VMXOFF at all. Without VMX (nothing enabled) kvm_intel
+ * is accepted and vmxon holds no slot.
+ */
+static void kvm_intel_while_clients_turned_cpus_off_test(struct kunit *test)
+{
+	atomic_t fails = ATOMIC_INIT(0);
+	int coming;
+
+	if (!vmx_test_any_cpu_enabled()) {
+		coming = vmx_core_kvm_coming();
+		KUNIT_EXPECT_EQ(test, coming, 0);
+		if (!coming)
+			vmx_core_kvm_going();
+		KUNIT_EXPECT_FALSE(test, vmx_core_slot_held());
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, vmxon_get(), 0);
+	cpus_read_lock();
+	on_each_cpu(client_off_ipi, &fails, 1);
+	coming = vmx_core_kvm_coming();
+	/* As the module notifier does: GOING only after an accepted COMING. */
+	if (!coming)
+		vmx_core_kvm_going();
+	on_each_cpu(client_on_ipi, &fails, 1);
+	cpus_read_unlock();
+	KUNIT_EXPECT_EQ(test, atomic_read(&fails), 0);
+	KUNIT_EXPECT_EQ(test, coming, -EBUSY);
+	KUNIT_EXPECT_TRUE(test, vmx_test_any_cpu_enabled());
+	KUNIT_EXPECT_TRUE(test, vmx_core_slot_held());
+	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
+}
+
 static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(put_without_get_test),
 	KUNIT_CASE(get_put_test),
@@ -101,6 +151,7 @@ static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(per_cpu_ops_preemptible_test),
 	KUNIT_CASE(per_cpu_ops_wrong_cpu_test),
 	KUNIT_CASE(per_cpu_disable_enable_test),
+	KUNIT_CASE(kvm_intel_while_clients_turned_cpus_off_test),
 	{}
 };
 
