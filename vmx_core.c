@@ -437,8 +437,9 @@ void vmx_core_resume(void)
 /**
  * vmx_core_kvm_coming() - kvm_intel is about to initialise
  *
- * Refused while vmxon holds VMX: kvm_intel could not use VMX, and taking
- * the emergency slot from us would WARN. Accepted otherwise, with the slot
+ * Refused while vmxon holds VMX on a CPU or is enabled (its clients may
+ * turn CPUs on again): kvm_intel could not use VMX, and taking the
+ * emergency slot from us would WARN. Accepted otherwise, with the slot
  * released for it.
  *
  * Context: Process context (module notifier); takes vmx_lock.
@@ -453,13 +454,17 @@ int vmx_core_kvm_coming(void)
 		pr_err("refusing kvm_intel: vmxon holds VMX on CPUs %*pbl; write 0 to /sys/kernel/vmxon/enabled or rmmod vmxon first\n",
 		       cpumask_pr_args(&vmx_mask));
 		err = -EBUSY;
+	} else if (vmx_enabled) {
+		/* Its clients turned every CPU off, and may turn them on again. */
+		pr_err("refusing kvm_intel: vmxon is enabled, and its clients may put CPUs in VMX operation again; unload them and rmmod vmxon first\n");
+		err = -EBUSY;
 	} else {
 		vmx_kvm_seen = true;
 		/*
-		 * No CPU is in VMX operation by vmxon (a failed disable's CPU
-		 * went offline, a client turned every CPU off, the boot CPU
-		 * failed to resume): the slot protects nothing of ours, and
-		 * kvm_intel's own registration would WARN.
+		 * vmxon is disabled and no CPU is in VMX operation by it (a
+		 * failed disable's CPU went offline since, the boot CPU failed
+		 * to resume): the slot protects nothing of ours, and kvm_intel's
+		 * own registration would WARN.
 		 */
 		vmx_emergency_release();
 	}
