@@ -5,7 +5,8 @@
  * The files are layered; each uses only the files below it:
  *   vmx_main.c    module init and exit; connects the kernel's events
  *   vmx_sysfs.c   the sysfs faces
- *   vmx_core.c    the module's one fleet and its policy; the client API
+ *   vmx_api.c     the client API that needs no lock
+ *   vmx_core.c    the module's one fleet and its policy; client references
  *   vmx_fleet.c   every online CPU together, one CPU joining or leaving
  *   vmx_percpu.c  one CPU's state object
  *   vmx_region.c  a CPU's VMXON region
