@@ -97,6 +97,10 @@ esac
 start=$(date +%s)
 "$@" </dev/null >"$rundir/emulator.log" 2>&1 &
 pid=$!
+# However this script ends (its run directory deleted, a signal), the
+# emulator ends with it: unshare runs bochs as a child.
+trap 'kill "$pid" 2>/dev/null; pkill -P "$pid" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 result=timeout
 last=0
 size=0
