@@ -143,6 +143,33 @@ static void kvm_intel_while_clients_turned_cpus_off_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
 }
 
+/*
+ * kvm_intel is loaded when vmxon enables, so vmxon leaves the emergency
+ * slot to it; then the clients turn every CPU off and kvm_intel leaves.
+ * vmxon is still enabled and the clients may turn the CPUs on again: vmxon
+ * must take the slot back when kvm_intel goes, or they would be in VMX
+ * operation with no emergency VMXOFF.
+ */
+static void kvm_intel_leaving_while_clients_turned_cpus_off_test(struct kunit *test)
+{
+	atomic_t fails = ATOMIC_INIT(0);
+
+	VMX_TEST_NEEDS_VMX(test);
+	KUNIT_ASSERT_EQ(test, vmx_test_write_enabled("0"), 1);
+	KUNIT_ASSERT_EQ(test, vmx_core_kvm_coming(), 0);
+	KUNIT_ASSERT_EQ(test, vmx_test_write_enabled("1"), 1);
+	KUNIT_ASSERT_EQ(test, vmxon_get(), 0);
+	cpus_read_lock();
+	on_each_cpu(client_off_ipi, &fails, 1);
+	vmx_core_kvm_going();
+	on_each_cpu(client_on_ipi, &fails, 1);
+	cpus_read_unlock();
+	KUNIT_EXPECT_EQ(test, atomic_read(&fails), 0);
+	KUNIT_EXPECT_TRUE(test, vmx_test_any_cpu_enabled());
+	KUNIT_EXPECT_TRUE(test, vmx_core_slot_held());
+	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
+}
+
 static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(put_without_get_test),
 	KUNIT_CASE(get_put_test),
@@ -152,6 +179,7 @@ static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(per_cpu_ops_wrong_cpu_test),
 	KUNIT_CASE(per_cpu_disable_enable_test),
 	KUNIT_CASE(kvm_intel_while_clients_turned_cpus_off_test),
+	KUNIT_CASE(kvm_intel_leaving_while_clients_turned_cpus_off_test),
 	{}
 };
 
