@@ -482,7 +482,8 @@ void vmx_core_kvm_going(void)
 {
 	mutex_lock(&vmx_lock);
 	vmx_kvm_seen = false;
-	if (vmx_any_enabled())
+	/* Enabled with every CPU turned off by clients: they may turn them on. */
+	if (vmx_enabled || vmx_any_enabled())
 		vmx_emergency_take(true);
 	mutex_unlock(&vmx_lock);
 }
