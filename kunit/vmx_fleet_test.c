@@ -319,8 +319,14 @@ KUNIT_ARRAY_PARAM(online, online_cases, online_case_desc);
 
 /* What a CPU joining the others (online or resume) has seen done to it. */
 static void expect_cpu_after(struct kunit *test, const struct online_case *c,
+			     const struct vmx_percpu *st,
 			     const struct fake_cpu *fc)
 {
+	KUNIT_EXPECT_EQ(test, fc->reads, 1);
+	KUNIT_EXPECT_EQ(test, st->reason, c->reason);
+	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
+	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
+	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
 	if (c->reason == VMX_REASON_BUSY) {
 		/* Someone else's VMX: nothing touched. */
 		KUNIT_EXPECT_EQ(test, fc->cr4_sets + fc->cr4_clears, 0);
@@ -358,12 +364,7 @@ static void fleet_online_test(struct kunit *test)
 	fc = &fleet_cpus[last];
 	c->setup(fc);
 	KUNIT_EXPECT_EQ(test, on_cpu(last, online, true), c->err);
-	KUNIT_EXPECT_EQ(test, fc->reads, 1);
-	KUNIT_EXPECT_EQ(test, st->reason, c->reason);
-	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
-	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
-	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
-	expect_cpu_after(test, c, fc);
+	expect_cpu_after(test, c, st, fc);
 	/* Without enable the CPU is only checked, and never refused. */
 	if (c->err) {
 		fake_ready(fc);
@@ -428,12 +429,7 @@ static void fleet_resume_test(struct kunit *test)
 	resumed = vmx_fleet_cpu_resume(&fake_fleet, cpu);
 	local_irq_restore(flags);
 	KUNIT_EXPECT_EQ(test, resumed, c->err);
-	KUNIT_EXPECT_EQ(test, fc->reads, 1);
-	KUNIT_EXPECT_EQ(test, st->reason, c->reason);
-	KUNIT_EXPECT_EQ(test, st->enabled, !c->err);
-	KUNIT_EXPECT_EQ(test, !!st->region, !c->err);
-	KUNIT_EXPECT_EQ(test, fc->vmxons, c->vmxon ? 1 : 0);
-	expect_cpu_after(test, c, fc);
+	expect_cpu_after(test, c, st, fc);
 	cpus_read_unlock();
 }
 
