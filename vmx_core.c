@@ -254,7 +254,6 @@ static int vmx_set_enabled_locked(bool on)
 			return -EBUSY;
 		}
 		err = vmx_fleet_disable(&vmx_fleet);
-		WRITE_ONCE(vmx_enabled, false);
 	}
 	if (!vmx_any_enabled())
 		vmx_emergency_release();
@@ -440,7 +439,6 @@ void vmx_core_stop(void)
 	mutex_lock(&vmx_lock);
 	WRITE_ONCE(vmx_stopped, true);
 	vmx_cpus_enabled(&vmx_mask);
-	WRITE_ONCE(vmx_enabled, false);
 	vmx_fleet_disable(&vmx_fleet);
 	if (vmx_any_enabled()) {
 		vmx_cpus_enabled(&vmx_mask);

@@ -203,10 +203,12 @@ static void vmx_fleet_free_regions(const struct vmx_fleet *f)
 }
 
 /**
- * vmx_fleet_disable() - VMXOFF wherever this module did VMXON
+ * vmx_fleet_disable() - the clients' cpu_down and VMXOFF wherever this
+ *	module did VMXON
  * @f: the CPUs' states and hardware
  *
- * Frees every region but those of CPUs still in VMX operation.
+ * Clears @f->enabled first, then frees every region but those of CPUs
+ * still in VMX operation.
  *
  * Context: Process context, CPU hotplug lock held.
  * Return: 0, or -EIO when VMXOFF failed (the CPU stays in VMX operation)
@@ -218,6 +220,8 @@ int vmx_fleet_disable(const struct vmx_fleet *f)
 	u64 start = ktime_get_ns(), t = start;
 	int failed, err = 0;
 
+	/* First: nothing may take a CPU for enabled while its VMXOFF runs. */
+	WRITE_ONCE(*f->enabled, false);
 	atomic_set(&f->stats->vmxoff_failures, 0);
 	vmx_broadcast(vmx_disable_ipi, f);
 	vmx_phase_end(f, VMX_PHASE_VMXOFF, &t);
