@@ -101,12 +101,15 @@ static bool vmx_cpus_enabled(struct cpumask *mask)
 /**
  * vmx_emergency_disable() - the kernel's emergency VMXOFF, on this CPU
  *
+ * Always on the real hardware, also in test builds: fault injection must
+ * not run in NMI context, nor leave a crashing CPU in VMX operation.
+ *
  * Context: NMI or interrupts disabled, on a crash or emergency reboot.
  */
 static void vmx_emergency_disable(void)
 {
 	WRITE_ONCE(vmx_stopped, true);
-	vmx_fleet_cpu_emergency(&vmx_fleet, smp_processor_id());
+	vmx_fleet_cpu_emergency(&vmx_fleet, &vmx_hw_real, smp_processor_id());
 }
 
 /* Is the module @name loaded (or built in)? Every module's kobject is in
@@ -164,7 +167,7 @@ static const char *vmx_kvm_holder(void)
 static void vmx_emergency_take(void)
 {
 	/* After a reboot's VMXOFF or the module's exit: never again. */
-	if (vmx_slot_held || vmx_stopped)
+	if (vmx_slot_held || READ_ONCE(vmx_stopped))
 		return;
 	cpu_emergency_register_virt_callback(vmx_emergency_disable);
 	vmx_slot_held = true;
@@ -228,7 +231,7 @@ static int vmx_set_enabled_locked(bool on)
 	if (on) {
 		if (vmx_enabled)
 			return 0;
-		if (vmx_stopped)
+		if (READ_ONCE(vmx_stopped))
 			return -ESHUTDOWN;
 		holder = vmx_kvm_holder();
 		if (holder) {
@@ -462,7 +465,8 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_core_stop);
  * The other CPUs went offline before, through vmx_core_cpu_offline().
  *
  * Context: syscore suspend: the boot CPU alone, interrupts disabled.
- * Return: 0, or -EIO to abort the suspend.
+ * Return: 0; -EBUSY to abort the suspend while vmx_lock is held, -EIO
+ * when VMXOFF failed.
  */
 int vmx_core_suspend(void)
 {
@@ -470,6 +474,15 @@ int vmx_core_suspend(void)
 	bool was_on = vmx_percpu_is_enabled(vmx_core_state(cpu));
 	int err;
 
+	/*
+	 * The freezer stops user tasks outside vmx_lock, not kernel threads:
+	 * one may be half way through registering or unregistering a client
+	 * (the CPU hotplug lock does not hold back a suspend with one CPU).
+	 */
+	if (mutex_is_locked(&vmx_lock)) {
+		pr_err("suspend: a client is registering or unregistering, suspend aborted\n");
+		return -EBUSY;
+	}
 	err = vmx_fleet_cpu_suspend(&vmx_fleet, cpu);
 	if (err)
 		pr_err("suspend: cpu%u: VMXOFF failed, suspend aborted\n", cpu);
@@ -477,6 +490,7 @@ int vmx_core_suspend(void)
 		pr_info("suspend: cpu%u: VMX off\n", cpu);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_suspend);
 
 /**
  * vmx_core_resume() - system resume: VMXON again where it was before
@@ -502,6 +516,7 @@ void vmx_core_resume(void)
 	}
 	pr_info("resume: cpu%u: VMX on\n", cpu);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_resume);
 
 /**
  * vmx_core_kvm_coming() - kvm_intel is about to initialise
@@ -519,13 +534,9 @@ int vmx_core_kvm_coming(void)
 	int err = 0;
 
 	mutex_lock(&vmx_lock);
-	if (vmx_cpus_enabled(&vmx_mask)) {
+	if (vmx_cpus_enabled(&vmx_mask) || vmx_enabled) {
 		pr_err("refusing kvm_intel: vmxon holds VMX on CPUs %*pbl; write 0 to /sys/kernel/vmxon/enabled or rmmod vmxon first\n",
 		       cpumask_pr_args(&vmx_mask));
-		err = -EBUSY;
-	} else if (vmx_enabled) {
-		/* Its clients refused every CPU: they are still registered. */
-		pr_err("refusing kvm_intel: vmxon is enabled; unload its clients and rmmod vmxon first\n");
 		err = -EBUSY;
 	} else {
 		vmx_kvm_seen = true;
@@ -578,14 +589,14 @@ static bool vmx_client_registered(const struct vmxon_client *client)
  * leave vmxon calling into freed memory. Its client is dropped without a
  * callback: its exit has run, and may have freed what they use.
  *
- * Context: Process context (module notifier); takes the CPU hotplug lock
- * and vmx_lock.
+ * Context: Process context (module notifier); takes vmx_lock, which alone
+ * guards the list: not the CPU hotplug lock, which every module's
+ * unloading would otherwise take.
  */
 void vmx_core_module_going(struct module *mod)
 {
 	struct vmxon_client *c, *tmp;
 
-	cpus_read_lock();
 	mutex_lock(&vmx_lock);
 	list_for_each_entry_safe(c, tmp, &vmx_clients, node) {
 		if (c->owner != mod)
@@ -597,7 +608,6 @@ void vmx_core_module_going(struct module *mod)
 		module_put(THIS_MODULE);
 	}
 	mutex_unlock(&vmx_lock);
-	cpus_read_unlock();
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_core_module_going);
 
@@ -632,30 +642,35 @@ ssize_t vmx_core_clients_show(char *buf)
  *
  * Context: Process context; takes the CPU hotplug lock; may sleep. Not from
  * a client's callback.
- * Return: 0; -EINVAL without @client or its name; -EEXIST when it is
+ * Return: 0; -EINVAL without @client, its name or its owner; -EEXIST when it is
  * registered already; -ENODEV when vmxon is not enabled; -ESHUTDOWN once a
  * reboot began; -ENOMEM; or the errno of @client's failing cpu_up.
  */
 int vmxon_register(struct vmxon_client *client)
 {
+	bool pinned = false;
 	int err;
 
-	if (!client || !client->name)
+	if (!client || !client->name || !client->owner)
 		return -EINVAL;
 	cpus_read_lock();
 	mutex_lock(&vmx_lock);
-	if (vmx_client_registered(client))
+	if (vmx_client_registered(client)) {
 		err = -EEXIST;
-	else if (READ_ONCE(vmx_stopped))
+	} else if (READ_ONCE(vmx_stopped)) {
 		err = -ESHUTDOWN;
-	else if (!vmx_enabled || !try_module_get(THIS_MODULE))
+	} else if (!vmx_enabled || !try_module_get(THIS_MODULE)) {
 		err = -ENODEV;
-	else if ((err = vmx_fleet_client_add(&vmx_fleet, client)))
-		module_put(THIS_MODULE);
+	} else {
+		pinned = true;
+		err = vmx_fleet_client_add(&vmx_fleet, client);
+	}
 	mutex_unlock(&vmx_lock);
 	cpus_read_unlock();
 	if (!err)
 		pr_info("client %s registered\n", client->name);
+	else if (pinned)
+		module_put(THIS_MODULE);	/* last: no vmxon code after it */
 	return err;
 }
 EXPORT_SYMBOL_NS_GPL(vmxon_register, VMXON_NS);
@@ -678,17 +693,17 @@ void vmxon_unregister(struct vmxon_client *client)
 	cpus_read_lock();
 	mutex_lock(&vmx_lock);
 	found = client && vmx_client_registered(client);
-	if (found) {
+	if (found)
 		vmx_fleet_client_remove(&vmx_fleet, client);
-		module_put(THIS_MODULE);
-	}
 	mutex_unlock(&vmx_lock);
 	cpus_read_unlock();
-	if (found)
-		pr_info("client %s unregistered\n", client->name);
-	else
+	if (!found) {
 		pr_warn("%s() of a client that is not registered, from %pS\n",
 			__func__, __builtin_return_address(0));
+		return;
+	}
+	pr_info("client %s unregistered\n", client->name);
+	module_put(THIS_MODULE);	/* last: no vmxon code after it */
 }
 EXPORT_SYMBOL_NS_GPL(vmxon_unregister, VMXON_NS);
 

@@ -10,6 +10,9 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -84,6 +87,17 @@ static void expect_counts(struct kunit *test, struct count_client *cc,
 	KUNIT_EXPECT_EQ(test, atomic_read(&cc->wrong_cpu), 0);
 }
 
+/* The references on vmxon: each registered client holds one. */
+static int vmxon_refs(void)
+{
+	struct module *mod;
+
+	preempt_disable();
+	mod = __module_address((unsigned long)vmxon_register);
+	preempt_enable();
+	return mod ? module_refcount(mod) : -1;
+}
+
 /* What /sys/kernel/vmxon/clients reads, as a user would read it. */
 static ssize_t read_clients(char *buf, size_t size)
 {
@@ -108,14 +122,17 @@ static ssize_t read_clients(char *buf, size_t size)
 static void register_unregister_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
+	int refs = vmxon_refs();
 	unsigned int cpu;
 	char buf[64];
 
 	if (!vmx_test_any_cpu_enabled()) {
 		KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -ENODEV);
+		KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
 		return;
 	}
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs + 1);
 	expect_counts(test, cc, 1, 0);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), -EBUSY);
 	for_each_online_cpu(cpu)
@@ -126,18 +143,24 @@ static void register_unregister_test(struct kunit *test)
 	vmxon_unregister(&cc->client);
 	expect_counts(test, cc, 1, 1);
 	KUNIT_EXPECT_EQ(test, read_clients(buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
 }
 
 /* Misuse: nothing registered, nothing changes, no crash. */
 static void register_misuse_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
-	struct vmxon_client nameless = {};
+	struct vmxon_client nameless = { .owner = THIS_MODULE };
+	struct vmxon_client ownerless = { .name = "ownerless" };
+	int refs = vmxon_refs();
 
 	KUNIT_EXPECT_EQ(test, vmxon_register(NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vmxon_register(&nameless), -EINVAL);
+	/* Without an owner it could never be dropped when its module goes. */
+	KUNIT_EXPECT_EQ(test, vmxon_register(&ownerless), -EINVAL);
 	vmxon_unregister(NULL);
 	vmxon_unregister(&cc->client);		/* never registered */
+	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
 	if (!vmx_test_any_cpu_enabled())
 		return;
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
@@ -145,6 +168,7 @@ static void register_misuse_test(struct kunit *test)
 	vmxon_unregister(&cc->client);
 	vmxon_unregister(&cc->client);		/* twice */
 	expect_counts(test, cc, 1, 1);
+	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
 }
 
 /*
@@ -155,6 +179,7 @@ static void register_misuse_test(struct kunit *test)
 static void register_refused_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
+	int refs = vmxon_refs();
 	unsigned int cpu, last = 0;
 
 	VMX_TEST_NEEDS_VMX(test);
@@ -162,6 +187,7 @@ static void register_refused_test(struct kunit *test)
 		last = cpu;
 	cc->fail_cpu = last;
 	KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
 	for_each_online_cpu(cpu) {
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->ups[cpu]),
 				    cpu == last ? 0 : 1, "cpu%u", cpu);
@@ -216,13 +242,17 @@ static void module_left_without_unregister_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
 	struct module *mod = kunit_kzalloc(test, sizeof(*mod), GFP_KERNEL);
+	int refs = vmxon_refs();
 
 	VMX_TEST_NEEDS_VMX(test);
 	KUNIT_ASSERT_NOT_NULL(test, mod);
 	strscpy(mod->name, "gone_client", sizeof(mod->name));
 	cc->client.owner = mod;
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	vmx_core_module_going(THIS_MODULE);	/* another module: kept */
+	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs + 1);
 	vmx_core_module_going(mod);
+	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
 	expect_counts(test, cc, 1, 0);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), 1);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("1"), 1);
@@ -231,8 +261,9 @@ static void module_left_without_unregister_test(struct kunit *test)
 
 /*
  * vmxon and kvm_intel exclude each other both ways: kvm_intel is refused
- * while a client is registered; with vmxon disabled it is accepted, and
- * then vmxon refuses to enable (and a client to register) until it goes.
+ * while vmxon holds VMX (here with a client registered on it); with vmxon
+ * disabled it is accepted, and then vmxon refuses to enable (and so a
+ * client to register) until it goes.
  */
 static void kvm_intel_excluded_test(struct kunit *test)
 {
@@ -272,6 +303,55 @@ static void kvm_intel_without_vmx_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vmx_core_slot_held());
 }
 
+/*
+ * A kernel thread can be half way through registering, holding vmx_lock,
+ * when syscore suspend runs on the one CPU left (the freezer does not stop
+ * kernel threads). This client's cpu_up, on the registering CPU itself,
+ * is such a moment: suspend must refuse, and turn nothing off.
+ */
+struct suspend_client {
+	struct vmxon_client client;
+	struct task_struct *registrant;
+	bool done;
+	int suspended;
+	bool still_on;
+};
+
+static int suspend_cpu_up(struct vmxon_client *client, unsigned int cpu)
+{
+	struct suspend_client *sc = container_of(client, struct suspend_client,
+						 client);
+
+	/* Once: a resume calls cpu_up again. */
+	if (current != sc->registrant || sc->done)
+		return 0;
+	sc->done = true;
+	sc->suspended = vmx_core_suspend();
+	if (!sc->suspended)
+		vmx_core_resume();
+	sc->still_on = vmxon_cpu_is_enabled(cpu);
+	return 0;
+}
+
+static void suspend_while_registering_test(struct kunit *test)
+{
+	struct suspend_client sc = {
+		.client = {
+			.name = "kunit_suspend",
+			.owner = THIS_MODULE,
+			.cpu_up = suspend_cpu_up,
+		},
+		.registrant = current,
+		.suspended = 1,
+	};
+
+	VMX_TEST_NEEDS_VMX(test);
+	KUNIT_ASSERT_EQ(test, vmxon_register(&sc.client), 0);
+	vmxon_unregister(&sc.client);
+	KUNIT_EXPECT_EQ(test, sc.suspended, -EBUSY);
+	KUNIT_EXPECT_TRUE(test, sc.still_on);
+}
+
 static void cpu_out_of_range_test(struct kunit *test)
 {
 	KUNIT_EXPECT_FALSE(test, vmxon_cpu_is_enabled(nr_cpu_ids));
@@ -287,6 +367,7 @@ static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(module_left_without_unregister_test),
 	KUNIT_CASE(kvm_intel_excluded_test),
 	KUNIT_CASE(kvm_intel_without_vmx_test),
+	KUNIT_CASE(suspend_while_registering_test),
 	KUNIT_CASE(cpu_out_of_range_test),
 	{}
 };
