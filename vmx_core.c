@@ -341,6 +341,8 @@ void vmx_core_check_all(void)
 /**
  * vmx_core_cpu_online() - hotplug: a CPU came online
  * @cpu: the CPU, which is the current one
+ * @rollback: cpuhp is rolling back a failed offline of @cpu, and must not
+ *	fail: @cpu then stays online even when it cannot be enabled
  *
  * Checks the CPU, and while vmxon is enabled puts it in VMX operation, with
  * the clients' cpu_up, or refuses it.
@@ -348,7 +350,7 @@ void vmx_core_check_all(void)
  * Context: The CPU's hotplug thread; takes vmx_lock.
  * Return: 0, or the CPU's errno: the CPU stays offline.
  */
-int vmx_core_cpu_online(unsigned int cpu)
+int vmx_core_cpu_online(unsigned int cpu, bool rollback)
 {
 	bool enable;
 	int err;
@@ -360,6 +362,11 @@ int vmx_core_cpu_online(unsigned int cpu)
 	if (!enable && !vmx_any_enabled())
 		vmx_emergency_release();
 	mutex_unlock(&vmx_lock);
+	if (err && rollback) {
+		pr_err("cpu%u: its offline failed and was rolled back: online without VMX (%s); offline and online it to retry\n",
+		       cpu, vmx_reason_token(vmx_core_state(cpu)->reason));
+		return 0;
+	}
 	if (err && vmx_core_state(cpu)->reason == VMX_REASON_CLIENT_REFUSED)
 		pr_err("cpu%u: refused online: a client refused it\n", cpu);
 	else if (err)

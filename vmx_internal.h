@@ -213,7 +213,7 @@ int vmx_core_set_enabled(bool on);
 bool vmx_core_is_enabled(void);
 void vmx_core_init(void);
 void vmx_core_check_all(void);
-int vmx_core_cpu_online(unsigned int cpu);
+int vmx_core_cpu_online(unsigned int cpu, bool rollback);
 int vmx_core_cpu_offline(unsigned int cpu);
 void vmx_core_stop(void);
 void vmx_core_exit(void);

@@ -8,10 +8,11 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/module.h>
-#include <linux/preempt.h>
+#include <linux/kobject.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -90,12 +91,16 @@ static void expect_counts(struct kunit *test, struct count_client *cc,
 /* The references on vmxon: each registered client holds one. */
 static int vmxon_refs(void)
 {
-	struct module *mod;
+	struct kobject *kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset,
+					     "vmxon");
+	int refs;
 
-	preempt_disable();
-	mod = __module_address((unsigned long)vmxon_register);
-	preempt_enable();
-	return mod ? module_refcount(mod) : -1;
+	if (!kobj)
+		return -1;
+	refs = module_refcount(container_of(kobj, struct module_kobject,
+					    kobj)->mod);
+	kobject_put(kobj);
+	return refs;
 }
 
 /* What /sys/kernel/vmxon/clients reads, as a user would read it. */
@@ -303,6 +308,66 @@ static void kvm_intel_without_vmx_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vmx_core_slot_held());
 }
 
+/* Make @cpu's next hotplug step @state fail, as root would; 0 or -errno. */
+static int hotplug_fail(unsigned int cpu, int state)
+{
+	char path[64], val[16];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/hotplug/fail",
+		 cpu);
+	snprintf(val, sizeof(val), "%d", state);
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	ret = kernel_write(f, val, strlen(val), &pos);
+	filp_close(f, NULL);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * An offline that fails below vmxon's step, after vmxon's teardown did
+ * cpu_down and VMXOFF: cpuhp rolls it back through vmxon's online, which
+ * must not fail even when the client refuses the CPU now (cpuhp would WARN
+ * and leave the CPU half way). The CPU stays online, out of VMX operation
+ * and out of the client's service, until it goes offline and comes back.
+ */
+static void offline_rolled_back_test(struct kunit *test)
+{
+	struct count_client *cc = new_client(test);
+	unsigned int cpu, last = 0;
+	int err;
+
+	VMX_TEST_NEEDS_VMX(test);
+	VMX_TEST_NEEDS_TWO_CPUS(test);
+	for_each_online_cpu(cpu)
+		last = cpu;
+	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	err = hotplug_fail(last, CPUHP_AP_BASE_CACHEINFO_ONLINE);
+	if (err) {
+		vmxon_unregister(&cc->client);
+		kunit_skip(test, "cannot make a hotplug step fail (%d): no CONFIG_CPU_HOTPLUG_STATE_CONTROL",
+			   err);
+	}
+	cc->fail_cpu = last;
+	KUNIT_EXPECT_NE(test, remove_cpu(last), 0);
+	KUNIT_EXPECT_TRUE(test, cpu_online(last));
+	KUNIT_EXPECT_FALSE(test, vmxon_cpu_is_enabled(last));
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_reason(last), VMX_REASON_CLIENT_REFUSED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->downs[last]), 1);
+	/* Offline and online again: back in VMX operation, and in service. */
+	cc->fail_cpu = -1;
+	KUNIT_EXPECT_EQ(test, remove_cpu(last), 0);
+	KUNIT_EXPECT_EQ(test, add_cpu(last), 0);
+	KUNIT_EXPECT_TRUE(test, vmxon_cpu_is_enabled(last));
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->ups[last]), 2);
+	vmxon_unregister(&cc->client);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->downs[last]), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->irqs_on), 0);
+}
+
 /*
  * A kernel thread can be half way through registering, holding vmx_lock,
  * when syscore suspend runs on the one CPU left (the freezer does not stop
@@ -368,6 +433,7 @@ static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(kvm_intel_excluded_test),
 	KUNIT_CASE(kvm_intel_without_vmx_test),
 	KUNIT_CASE(suspend_while_registering_test),
+	KUNIT_CASE(offline_rolled_back_test),
 	KUNIT_CASE(cpu_out_of_range_test),
 	{}
 };
