@@ -200,6 +200,20 @@ bool vmx_core_slot_held(void)
 	return held;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_core_slot_held);
+
+/**
+ * vmx_core_refs() - the references on this module
+ *
+ * For KUnit: each registered client holds one.
+ *
+ * Context: Any context.
+ * Return: the module's reference count.
+ */
+int vmx_core_refs(void)
+{
+	return module_refcount(THIS_MODULE);
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_refs);
 #endif
 
 static void vmx_explain_busy(void)

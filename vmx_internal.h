@@ -218,6 +218,7 @@ int vmx_core_cpu_offline(unsigned int cpu);
 void vmx_core_stop(void);
 void vmx_core_exit(void);
 bool vmx_core_slot_held(void);
+int vmx_core_refs(void);
 int vmx_core_suspend(void);
 void vmx_core_resume(void);
 int vmx_core_kvm_coming(void);

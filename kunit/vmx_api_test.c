@@ -12,7 +12,6 @@
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/module.h>
-#include <linux/kobject.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -88,21 +87,6 @@ static void expect_counts(struct kunit *test, struct count_client *cc,
 	KUNIT_EXPECT_EQ(test, atomic_read(&cc->wrong_cpu), 0);
 }
 
-/* The references on vmxon: each registered client holds one. */
-static int vmxon_refs(void)
-{
-	struct kobject *kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset,
-					     "vmxon");
-	int refs;
-
-	if (!kobj)
-		return -1;
-	refs = module_refcount(container_of(kobj, struct module_kobject,
-					    kobj)->mod);
-	kobject_put(kobj);
-	return refs;
-}
-
 /* What /sys/kernel/vmxon/clients reads, as a user would read it. */
 static ssize_t read_clients(char *buf, size_t size)
 {
@@ -127,17 +111,17 @@ static ssize_t read_clients(char *buf, size_t size)
 static void register_unregister_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
-	int refs = vmxon_refs();
+	int refs = vmx_core_refs();
 	unsigned int cpu;
 	char buf[64];
 
 	if (!vmx_test_any_cpu_enabled()) {
 		KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -ENODEV);
-		KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
+		KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 		return;
 	}
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
-	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs + 1);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs + 1);
 	expect_counts(test, cc, 1, 0);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), -EBUSY);
 	for_each_online_cpu(cpu)
@@ -148,7 +132,7 @@ static void register_unregister_test(struct kunit *test)
 	vmxon_unregister(&cc->client);
 	expect_counts(test, cc, 1, 1);
 	KUNIT_EXPECT_EQ(test, read_clients(buf, sizeof(buf)), 0);
-	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 }
 
 /* Misuse: nothing registered, nothing changes, no crash. */
@@ -157,7 +141,7 @@ static void register_misuse_test(struct kunit *test)
 	struct count_client *cc = new_client(test);
 	struct vmxon_client nameless = { .owner = THIS_MODULE };
 	struct vmxon_client ownerless = { .name = "ownerless" };
-	int refs = vmxon_refs();
+	int refs = vmx_core_refs();
 
 	KUNIT_EXPECT_EQ(test, vmxon_register(NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vmxon_register(&nameless), -EINVAL);
@@ -165,7 +149,7 @@ static void register_misuse_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmxon_register(&ownerless), -EINVAL);
 	vmxon_unregister(NULL);
 	vmxon_unregister(&cc->client);		/* never registered */
-	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 	if (!vmx_test_any_cpu_enabled())
 		return;
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
@@ -173,7 +157,7 @@ static void register_misuse_test(struct kunit *test)
 	vmxon_unregister(&cc->client);
 	vmxon_unregister(&cc->client);		/* twice */
 	expect_counts(test, cc, 1, 1);
-	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 }
 
 /*
@@ -184,7 +168,7 @@ static void register_misuse_test(struct kunit *test)
 static void register_refused_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
-	int refs = vmxon_refs();
+	int refs = vmx_core_refs();
 	unsigned int cpu, last = 0;
 
 	VMX_TEST_NEEDS_VMX(test);
@@ -192,7 +176,7 @@ static void register_refused_test(struct kunit *test)
 		last = cpu;
 	cc->fail_cpu = last;
 	KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 	for_each_online_cpu(cpu) {
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->ups[cpu]),
 				    cpu == last ? 0 : 1, "cpu%u", cpu);
@@ -247,7 +231,7 @@ static void module_left_without_unregister_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
 	struct module *mod = kunit_kzalloc(test, sizeof(*mod), GFP_KERNEL);
-	int refs = vmxon_refs();
+	int refs = vmx_core_refs();
 
 	VMX_TEST_NEEDS_VMX(test);
 	KUNIT_ASSERT_NOT_NULL(test, mod);
@@ -255,9 +239,9 @@ static void module_left_without_unregister_test(struct kunit *test)
 	cc->client.owner = mod;
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
 	vmx_core_module_going(THIS_MODULE);	/* another module: kept */
-	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs + 1);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs + 1);
 	vmx_core_module_going(mod);
-	KUNIT_EXPECT_EQ(test, vmxon_refs(), refs);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 	expect_counts(test, cc, 1, 0);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), 1);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("1"), 1);
