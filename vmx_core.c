@@ -362,7 +362,8 @@ void vmx_core_check_all(void)
  * the clients' cpu_up, or refuses it.
  *
  * Context: The CPU's hotplug thread; takes vmx_lock.
- * Return: 0, or the CPU's errno: the CPU stays offline.
+ * Return: 0, or the CPU's errno: the CPU stays offline. Always 0 in a
+ * rollback.
  */
 int vmx_core_cpu_online(unsigned int cpu, bool rollback)
 {
@@ -501,7 +502,7 @@ int vmx_core_suspend(void)
 	 * (the CPU hotplug lock does not hold back a suspend with one CPU).
 	 */
 	if (mutex_is_locked(&vmx_lock)) {
-		pr_err("suspend: a client is registering or unregistering, suspend aborted\n");
+		pr_err("suspend: vmxon is busy (a client registering or unregistering, an enable or disable), suspend aborted\n");
 		return -EBUSY;
 	}
 	err = vmx_fleet_cpu_suspend(&vmx_fleet, cpu);

@@ -311,15 +311,33 @@ static int hotplug_fail(unsigned int cpu, int state)
 	return ret < 0 ? ret : 0;
 }
 
+/* A hotplug step below vmxon's that an offline can be made to fail at. */
+struct rollback_case {
+	const char *desc;
+	int state;
+};
+
+static const struct rollback_case rollback_cases[] = {
+	/* On the CPU, in its hotplug thread. */
+	{ "cacheinfo online step", CPUHP_AP_BASE_CACHEINFO_ONLINE },
+	/* On the control CPU: takedown_cpu() restarts the CPU's thread. */
+	{ "teardown of the CPU", CPUHP_TEARDOWN_CPU },
+};
+
+VMX_TEST_CASE_DESC(rollback_case)
+KUNIT_ARRAY_PARAM(rollback, rollback_cases, rollback_case_desc);
+
 /*
  * An offline that fails below vmxon's step, after vmxon's teardown did
  * cpu_down and VMXOFF: cpuhp rolls it back through vmxon's online, which
  * must not fail even when the client refuses the CPU now (cpuhp would WARN
- * and leave the CPU half way). The CPU stays online, out of VMX operation
- * and out of the client's service, until it goes offline and comes back.
+ * and leave the CPU half way, below the scheduler's step: not active). The
+ * CPU stays online and active, out of VMX operation and out of the
+ * client's service, until it goes offline and comes back.
  */
 static void offline_rolled_back_test(struct kunit *test)
 {
+	const struct rollback_case *c = test->param_value;
 	struct count_client *cc = new_client(test);
 	unsigned int cpu, last = 0;
 	int err;
@@ -329,7 +347,7 @@ static void offline_rolled_back_test(struct kunit *test)
 	for_each_online_cpu(cpu)
 		last = cpu;
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
-	err = hotplug_fail(last, CPUHP_AP_BASE_CACHEINFO_ONLINE);
+	err = hotplug_fail(last, c->state);
 	if (err) {
 		vmxon_unregister(&cc->client);
 		kunit_skip(test, "cannot make a hotplug step fail (%d): no CONFIG_CPU_HOTPLUG_STATE_CONTROL",
@@ -337,7 +355,9 @@ static void offline_rolled_back_test(struct kunit *test)
 	}
 	cc->fail_cpu = last;
 	KUNIT_EXPECT_NE(test, remove_cpu(last), 0);
+	hotplug_fail(last, CPUHP_INVALID);	/* in case it was not used up */
 	KUNIT_EXPECT_TRUE(test, cpu_online(last));
+	KUNIT_EXPECT_TRUE(test, cpu_active(last));
 	KUNIT_EXPECT_FALSE(test, vmxon_cpu_is_enabled(last));
 	KUNIT_EXPECT_EQ(test, vmxon_cpu_reason(last), VMX_REASON_CLIENT_REFUSED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&cc->downs[last]), 1);
@@ -417,7 +437,7 @@ static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(kvm_intel_excluded_test),
 	KUNIT_CASE(kvm_intel_without_vmx_test),
 	KUNIT_CASE(suspend_while_registering_test),
-	KUNIT_CASE(offline_rolled_back_test),
+	KUNIT_CASE_PARAM(offline_rolled_back_test, rollback_gen_params),
 	KUNIT_CASE(cpu_out_of_range_test),
 	{}
 };

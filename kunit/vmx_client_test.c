@@ -108,6 +108,24 @@ static unsigned int last_online(void)
 	return last;
 }
 
+/*
+ * The CPU hotplug lock, and the fake fleet enabled; on failure the lock is
+ * dropped again: a case must never end with it held (an ASSERT would), or
+ * every later hotplug and suspend hangs.
+ */
+static bool lock_and_enable(struct kunit *test)
+{
+	int err;
+
+	cpus_read_lock();
+	err = vmx_fleet_enable(&fake_fleet);
+	if (!err)
+		return true;
+	cpus_read_unlock();
+	KUNIT_FAIL(test, "the fake fleet did not enable: %d", err);
+	return false;
+}
+
 static void expect_trace(struct kunit *test, unsigned int cpu,
 			 const char *want)
 {
@@ -173,8 +191,8 @@ static void hotplug_test(struct kunit *test)
 {
 	unsigned int cpu;
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	clear_traces();
 	for_each_online_cpu(cpu) {
 		KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_offline, false), 0);
@@ -192,9 +210,9 @@ static void refused_online_test(struct kunit *test)
 	unsigned int k = last_online();
 	const struct vmx_percpu *st = &fleet_states[k];
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
-	KUNIT_ASSERT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
+	if (!lock_and_enable(test))
+		return;
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
 	clear_traces();
 	clients[0].fail_cpu = k;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_online, true), -EIO);
@@ -216,9 +234,9 @@ static void refused_online_vmxoff_fails_test(struct kunit *test)
 	unsigned int k = last_online();
 	const struct vmx_percpu *st = &fleet_states[k];
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
-	KUNIT_ASSERT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
+	if (!lock_and_enable(test))
+		return;
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
 	clients[1].fail_cpu = k;
 	fleet_cpus[k].vmxoff_ret = -EIO;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_online, true), 0);
@@ -238,8 +256,8 @@ static void suspend_resume_test(struct kunit *test)
 	unsigned int cpu;
 	int suspended, resumed, refused;
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	clear_traces();
 	local_irq_save(flags);
 	cpu = smp_processor_id();
@@ -271,8 +289,8 @@ static void register_unregister_test(struct kunit *test)
 	struct vmxon_client *c = &clients[2].client;
 	unsigned int k = last_online(), cpu;
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	clear_traces();
 	clients[2].fail_cpu = k;
 	KUNIT_EXPECT_EQ(test, vmx_fleet_client_add(&fake_fleet, c), -EPERM);
@@ -301,8 +319,8 @@ static void positive_cpu_up_refuses_test(struct kunit *test)
 
 	clients[2].fail_cpu = k;
 	clients[2].fail_ret = 1;
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	KUNIT_EXPECT_EQ(test, vmx_fleet_client_add(&fake_fleet,
 						   &clients[2].client), -EINVAL);
 	clients[1].fail_cpu = k;
@@ -326,8 +344,8 @@ static void register_skips_cpus_out_of_service_test(struct kunit *test)
 	unsigned int k = last_online(), cpu;
 
 	VMX_TEST_NEEDS_TWO_CPUS(test);
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	fleet_cpus[k].vmxoff_ret = -EIO;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), -EIO);
 	KUNIT_EXPECT_TRUE(test, fleet_states[k].enabled);
@@ -358,8 +376,8 @@ static void emergency_test(struct kunit *test)
 	unsigned int cpu;
 	char on[sizeof(fleet_cpus[0].trace)];
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	clear_traces();
 	local_irq_save(flags);
 	cpu = smp_processor_id();
