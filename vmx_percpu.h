@@ -1,27 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vmxon's API for client modules (a hypervisor that builds on VMX root
- * operation). It needs nothing but the kernel's headers. The symbols are
- * GPL-only, in the symbol namespace VMXON: a client module says
- * VMXON_IMPORT_NS() once.
+ * vmxon's API for client modules: a hypervisor that runs VMX instructions
+ * in the VMX root operation vmxon holds on every CPU. It needs nothing but
+ * the kernel's headers. The symbols are GPL-only, in the symbol namespace
+ * VMXON: a client module says VMXON_IMPORT_NS() once, and builds with
+ * vmxon's Module.symvers in KBUILD_EXTRA_SYMBOLS (docs/usage.md).
  *
- * A client takes a reference with vmxon_get() before it relies on VMX root
- * operation and drops it with vmxon_put(). A reference keeps vmxon loaded
- * and makes writing 0 to /sys/kernel/vmxon/enabled fail with -EBUSY. It
- * does not hold the system back: a CPU that goes offline leaves VMX
- * operation (while vmxon is enabled it comes back online in VMX operation,
- * or not at all), a reboot or kexec takes every CPU out of VMX operation
- * until vmxon is loaded again, a CPU other than the boot CPU that fails its
- * check on resume stays offline, and a boot CPU that fails it leaves vmxon
- * disabled and every CPU out of VMX operation. So a client asks
- * vmxon_cpu_is_enabled() on the CPU it runs on, with interrupts disabled,
- * before it executes VMX instructions there: every change to a CPU's
- * state but a crash's emergency VMXOFF runs on that CPU, so the answer
- * holds until interrupts are enabled again.
+ * A client registers a struct vmxon_client while vmxon is enabled. From
+ * then on vmxon calls it on each CPU it puts in VMX operation (cpu_up, after
+ * VMXON) and on each CPU before it takes it out (cpu_down, before VMXOFF),
+ * on every path: registering and unregistering, CPU hotplug, suspend and
+ * resume, a reboot or kexec, the module's forced exit. A crash, kdump or
+ * NMI shootdown calls emergency instead, before its VMXOFF. So a client may
+ * execute VMX instructions on a CPU between its cpu_up and its cpu_down
+ * there, with interrupts disabled: both run on that CPU with interrupts
+ * disabled, so neither can come in between.
+ *
+ * No CPU is held back for a client: a CPU goes offline, a reboot takes
+ * every CPU out of VMX operation, a CPU that fails its check on resume
+ * stays out of it. A client learns of each through cpu_down. Writing 0 to
+ * /sys/kernel/vmxon/enabled fails with -EBUSY while a client is registered,
+ * and vmxon cannot be unloaded.
  */
 #ifndef _VMX_PERCPU_H
 #define _VMX_PERCPU_H
 
+#include <linux/list.h>
 #include <linux/module.h>
 #include <linux/types.h>
 
@@ -52,7 +56,45 @@ enum vmx_reason {
 	VMX_REASON_VMXON_FAILED,
 	VMX_REASON_VMXOFF_FAILED,
 	VMX_REASON_FEATURE_CONTROL_WRITE_FAILED,
+	VMX_REASON_CLIENT_REFUSED,
 	VMX_REASON_COUNT
+};
+
+/**
+ * struct vmxon_client - a module that runs VMX instructions on vmxon
+ * @name: who it is, in vmxon's messages and /sys/kernel/vmxon/clients
+ * @owner: THIS_MODULE
+ * @cpu_up: @cpu entered VMX operation (vmxon enabled it, it came online,
+ *	it resumed, or the client registered): load what the client needs
+ *	there. Runs on @cpu with interrupts disabled, after VMXON and before
+ *	vmxon reports @cpu on; must not sleep. A negative errno refuses @cpu:
+ *	the clients already up there get cpu_down, VMXOFF follows, and @cpu
+ *	is reported client_refused (an online fails, an enable is rolled
+ *	back, a registration fails). Optional.
+ * @cpu_down: @cpu leaves VMX operation (vmxon is disabled or unloaded, the
+ *	CPU goes offline or suspends, a reboot or kexec, the client
+ *	unregisters): VMCLEAR what the client loaded there. Runs on @cpu with
+ *	interrupts disabled, before VMXOFF, only after a cpu_up there that
+ *	succeeded; must not sleep. Optional.
+ * @emergency: a crash, kdump or emergency reboot is about to VMXOFF @cpu:
+ *	VMCLEAR what the client loaded there, so that a kdump finds the VMCS
+ *	data in memory. Runs on @cpu in NMI context or with interrupts
+ *	disabled, on every CPU in VMX operation by vmxon, also one whose
+ *	cpu_up is under way or failed: go by the client's own record of what
+ *	it loaded. Must take no lock and free nothing. Optional.
+ * @node: vmxon's; the client leaves it alone
+ *
+ * The callbacks of several clients run in the order they registered on
+ * the way up, and in the reverse order on the way down and in an
+ * emergency.
+ */
+struct vmxon_client {
+	const char *name;
+	struct module *owner;
+	int (*cpu_up)(struct vmxon_client *client, unsigned int cpu);
+	void (*cpu_down)(struct vmxon_client *client, unsigned int cpu);
+	void (*emergency)(struct vmxon_client *client, unsigned int cpu);
+	struct list_head node;
 };
 
 /*
@@ -62,13 +104,12 @@ enum vmx_reason {
  */
 #define VMXON_IMPORT_NS() MODULE_INFO(import_ns, "VMXON")
 
-int vmxon_get(void);
-int vmxon_put(void);
+int vmxon_register(struct vmxon_client *client);
+void vmxon_unregister(struct vmxon_client *client);
+bool vmxon_going_down(void);
 u32 vmxon_vmcs_revision_id(void);
 bool vmxon_cpu_is_enabled(unsigned int cpu);
 enum vmx_reason vmxon_cpu_reason(unsigned int cpu);
 const char *vmxon_reason_token(enum vmx_reason reason);
-int vmxon_cpu_enable(unsigned int cpu);
-int vmxon_cpu_disable(unsigned int cpu);
 
 #endif /* _VMX_PERCPU_H */
