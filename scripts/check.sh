@@ -27,7 +27,7 @@ out=$VMXON_OUT/check
 rm -rf "$out"
 mkdir -p "$out"
 cd "$VMXON_TOP" || exit 1
-sources=(*.c *.h kunit/*.c kunit/*.h scripts/canary/*.c scripts/tests/client/*.c)
+sources=(*.c *.h kunit/*.c kunit/*.h scripts/canary/*.c samples/client/*.c)
 bad=0
 
 # report NAME LOG: pass when LOG is empty, else show it and count a failure.
@@ -93,7 +93,7 @@ fi
 # One known false positive: checkpatch reads the asm goto label in
 # _ASM_EXTABLE(1b, %l[label]) as a modulo operator. Drop exactly that.
 "$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
-	-f "${sources[@]}" Kbuild 2>&1 |
+	-f "${sources[@]}" Kbuild samples/client/Kbuild 2>&1 |
 	while IFS= read -r line; do
 		case "$line" in
 		*": CHECK:SPACING: spaces preferred around that '%' (ctx:WxV)")
