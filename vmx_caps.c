@@ -42,6 +42,7 @@ static const char *const vmx_reason_tokens[VMX_REASON_COUNT] = {
 	[VMX_REASON_VMXON_FAILED]	  = "vmxon_failed",
 	[VMX_REASON_VMXOFF_FAILED]	  = "vmxoff_failed",
 	[VMX_REASON_FEATURE_CONTROL_WRITE_FAILED] = "feature_control_write_failed",
+	[VMX_REASON_CLIENT_REFUSED]	  = "client_refused",
 };
 
 /**
@@ -92,6 +93,7 @@ int vmx_reason_errno(enum vmx_reason reason)
 	case VMX_REASON_VMXON_FAILED:
 	case VMX_REASON_VMXOFF_FAILED:
 	case VMX_REASON_FEATURE_CONTROL_WRITE_FAILED:
+	case VMX_REASON_CLIENT_REFUSED:
 	default:
 		return -EIO;
 	}

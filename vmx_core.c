@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The module's one fleet, every CPU over the real hardware, and the policy
- * around it: one lock for enabling, disabling and the client references;
- * what CPU hotplug, suspend and resume, reboot and kvm_intel may do while
- * vmxon holds VMX; the kernel's emergency VMXOFF slot; and the client
- * references of the API (vmx_percpu.h), which need the lock.
+ * around it: one lock for enabling, disabling and the clients; what CPU
+ * hotplug, suspend and resume, reboot and kvm_intel may do while vmxon
+ * holds VMX; the kernel's emergency VMXOFF slot; and the client
+ * registration of the API (vmx_percpu.h), which needs the lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,8 +16,10 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/rculist.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
+#include <linux/sysfs.h>
 #include <linux/timekeeping.h>
 #include <asm/reboot.h>
 #include <kunit/visibility.h>
@@ -32,15 +34,20 @@ static struct vmx_caps vmx_ref_caps;
 static struct vmx_fleet_stats vmx_stats;
 
 /*
- * Serialises enabling, disabling, the client references and the emergency
- * slot. Taken inside the CPU hotplug lock: the hotplug callbacks take it.
+ * Serialises enabling, disabling, the clients and the emergency slot.
+ * Taken inside the CPU hotplug lock: the hotplug callbacks take it.
  */
 static DEFINE_MUTEX(vmx_lock);
 /* Every online CPU is in VMX operation, by vmx_fleet_enable(). */
 static bool vmx_enabled;
-/* A reboot began: nothing may enable VMX any more. */
+/*
+ * A reboot, kexec, crash or the module's exit began: nothing may enable
+ * VMX any more. Written with WRITE_ONCE: the emergency path sets it
+ * without the lock, and clients read it (vmxon_going_down()).
+ */
 static bool vmx_stopped;
-static unsigned int vmx_users;
+/* The registered clients, newest first (struct vmx_fleet). */
+static LIST_HEAD(vmx_clients);
 /* This module's callback is the kernel's emergency VMXOFF. */
 static bool vmx_slot_held;
 /* kvm_intel is loading or loaded (as far as the module notifier saw). */
@@ -65,6 +72,8 @@ static const struct vmx_fleet vmx_fleet = {
 	.state = vmx_core_state,
 	.ref = &vmx_ref_caps,
 	.stats = &vmx_stats,
+	.clients = &vmx_clients,
+	.enabled = &vmx_enabled,
 };
 
 static bool vmx_any_enabled(void)
@@ -96,42 +105,66 @@ static bool vmx_cpus_enabled(struct cpumask *mask)
  */
 static void vmx_emergency_disable(void)
 {
-	vmx_percpu_emergency_disable(this_cpu_ptr(&vmx_state), &vmx_hw_real);
+	WRITE_ONCE(vmx_stopped, true);
+	vmx_fleet_cpu_emergency(&vmx_fleet, smp_processor_id());
+}
+
+/* Is the module @name loaded (or built in)? Every module's kobject is in
+ * the kset of ours, /sys/module.
+ */
+static struct kobject *vmx_module_kobj(const char *name)
+{
+	return kset_find_obj(THIS_MODULE->mkobj.kobj.kset, name);
 }
 
 /**
- * vmx_kvm_intel_loaded() - is kvm_intel loaded, or built in
+ * vmx_kvm_holder() - is kvm_intel loaded, loading or leaving
  *
- * Every module's kobject is in the kset of ours (/sys/module).
+ * The module notifier sees kvm_intel come only once vmxon is loaded, and
+ * kvm_intel's /sys/module entry appears only after its COMING notification;
+ * but before that, kvm_intel took its reference on kvm, which it links
+ * against. So a kvm module in use counts as kvm_intel loading (or another
+ * module built on KVM, such as kvmgt, which needs kvm_intel too).
  *
- * Context: Process context.
- * Return: true when /sys/module/kvm_intel exists.
+ * Context: Process context, vmx_lock held.
+ * Return: NULL, or what a message says holds VMX.
  */
-static bool vmx_kvm_intel_loaded(void)
+static const char *vmx_kvm_holder(void)
 {
 	struct kobject *kobj;
+	bool in_use;
 
-	kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
+	lockdep_assert_held(&vmx_lock);
+	if (vmx_kvm_seen)
+		return "kvm_intel is loaded";
+	kobj = vmx_module_kobj("kvm_intel");
+	if (kobj) {
+		kobject_put(kobj);
+		return "kvm_intel is loaded";
+	}
+	kobj = vmx_module_kobj("kvm");
 	if (!kobj)
-		return false;
+		return NULL;
+	/* A module's memory stays while its kobject is held. A built-in kvm has none. */
+	in_use = container_of(kobj, struct module_kobject, kobj)->mod &&
+		 module_refcount(container_of(kobj, struct module_kobject,
+					      kobj)->mod) > 0;
 	kobject_put(kobj);
-	return true;
+	return in_use ? "kvm is in use, kvm_intel may be loading" : NULL;
 }
 
 /*
  * The emergency slot has one owner, and registering a second callback
  * WARNs. kvm_intel takes it at load on 6.1 (and while it has VMX on, from
- * 6.3); its callback turns off any CPU with CR4.VMXE, ours included. So
- * vmxon takes the slot only while it holds VMX and kvm_intel is absent,
- * and refuses kvm_intel while it holds VMX (vmx_core_kvm_coming()).
+ * 6.3). vmxon and kvm_intel exclude each other: vmxon refuses to enable
+ * while kvm_intel is there, and refuses kvm_intel while it is enabled or
+ * holds VMX on a CPU (vmx_core_kvm_coming()). So vmxon takes the slot
+ * when it enables, and never while kvm_intel is there.
  */
-static void vmx_emergency_take(bool kvm_gone)
+static void vmx_emergency_take(void)
 {
 	/* After a reboot's VMXOFF or the module's exit: never again. */
 	if (vmx_slot_held || vmx_stopped)
-		return;
-	/* A going kvm_intel has released the slot, though not its kobject. */
-	if (!kvm_gone && (vmx_kvm_seen || vmx_kvm_intel_loaded()))
 		return;
 	cpu_emergency_register_virt_callback(vmx_emergency_disable);
 	vmx_slot_held = true;
@@ -168,13 +201,26 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_core_slot_held);
 
 static void vmx_explain_busy(void)
 {
-	pr_err("VMX is in use by another hypervisor%s: unload it first (KVM: rmmod kvm_intel; from 6.12 KVM takes VMX at load unless kvm.enable_virt_at_load=0)\n",
-	       vmx_kvm_intel_loaded() ? " (kvm_intel is loaded)" : "");
+	pr_err("VMX is in use by another hypervisor: unload it first (from 6.12 KVM takes VMX at load unless kvm.enable_virt_at_load=0)\n");
+}
+
+/* Names the registered clients in @buf, comma-separated. */
+static void vmx_client_names(char *buf, size_t size)
+{
+	struct vmxon_client *c;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	list_for_each_entry_reverse(c, &vmx_clients, node)
+		len += scnprintf(buf + len, size - len, "%s%s",
+				 len ? ", " : "", c->name);
 }
 
 static int vmx_set_enabled_locked(bool on)
 {
+	const char *holder;
 	unsigned int rounds;
+	char names[128];
 	u64 start;
 	int err;
 
@@ -184,20 +230,31 @@ static int vmx_set_enabled_locked(bool on)
 			return 0;
 		if (vmx_stopped)
 			return -ESHUTDOWN;
+		holder = vmx_kvm_holder();
+		if (holder) {
+			/* Each CPU's state, as a platform engineer wants it. */
+			vmx_fleet_check(&vmx_fleet, false);
+			pr_err("VMX is in use by another hypervisor (%s): rmmod kvm_intel first\n",
+			       holder);
+			return -EBUSY;
+		}
 		rounds = vmx_stats.rounds;
 		start = ktime_get_ns();
-		vmx_emergency_take(false);
+		vmx_emergency_take();
 		err = vmx_fleet_enable(&vmx_fleet);
 		vmx_stats.enable_ns = ktime_get_ns() - start;
 		vmx_stats.enable_rounds = vmx_stats.rounds - rounds;
 		if (err == -EBUSY)
 			vmx_explain_busy();
-		vmx_enabled = !err;
 	} else {
-		if (vmx_users)
+		if (!list_empty(&vmx_clients)) {
+			vmx_client_names(names, sizeof(names));
+			pr_err("refusing to disable: registered clients: %s; unload them first\n",
+			       names);
 			return -EBUSY;
+		}
 		err = vmx_fleet_disable(&vmx_fleet);
-		vmx_enabled = false;
+		WRITE_ONCE(vmx_enabled, false);
 	}
 	if (!vmx_any_enabled())
 		vmx_emergency_release();
@@ -209,8 +266,9 @@ static int vmx_set_enabled_locked(bool on)
  * @on: the wanted state
  *
  * Context: Process context; takes the CPU hotplug lock and vmx_lock.
- * Return: 0; the first failing CPU's errno; -EBUSY to disable while a
- * client holds a reference; -ESHUTDOWN to enable once a reboot began.
+ * Return: 0; the first failing CPU's errno; -EBUSY to enable while
+ * kvm_intel is there, or to disable while a client is registered;
+ * -ESHUTDOWN to enable once a reboot began.
  */
 int vmx_core_set_enabled(bool on)
 {
@@ -282,8 +340,8 @@ void vmx_core_check_all(void)
  * vmx_core_cpu_online() - hotplug: a CPU came online
  * @cpu: the CPU, which is the current one
  *
- * Checks the CPU, and while vmxon is enabled puts it in VMX operation or
- * refuses it.
+ * Checks the CPU, and while vmxon is enabled puts it in VMX operation, with
+ * the clients' cpu_up, or refuses it.
  *
  * Context: The CPU's hotplug thread; takes vmx_lock.
  * Return: 0, or the CPU's errno: the CPU stays offline.
@@ -296,8 +354,13 @@ int vmx_core_cpu_online(unsigned int cpu)
 	mutex_lock(&vmx_lock);
 	enable = vmx_enabled;
 	err = vmx_fleet_cpu_online(&vmx_fleet, cpu, enable);
+	/* After a failed resume: nothing of ours for the slot to protect. */
+	if (!enable && !vmx_any_enabled())
+		vmx_emergency_release();
 	mutex_unlock(&vmx_lock);
-	if (err)
+	if (err && vmx_core_state(cpu)->reason == VMX_REASON_CLIENT_REFUSED)
+		pr_err("cpu%u: refused online: a client refused it\n", cpu);
+	else if (err)
 		pr_err("cpu%u: refused online: %s, and vmxon holds VMX on every other CPU (write 0 to /sys/kernel/vmxon/enabled to online it without VMX)\n",
 		       cpu, vmx_reason_token(vmx_core_state(cpu)->reason));
 	else if (enable)
@@ -332,10 +395,10 @@ int vmx_core_cpu_offline(unsigned int cpu)
  * vmx_core_exit() - the module leaves: the kernel must never call it again
  *
  * The emergency slot is released whatever state the CPUs were left in: a
- * CPU whose VMXOFF failed twice, or a forced unload while clients held
- * references, would otherwise leave the kernel's crash and reboot paths
- * calling into freed module text. Such a CPU stays in VMX operation, and
- * says so.
+ * CPU whose VMXOFF failed twice would otherwise leave the kernel's crash
+ * and reboot paths calling into freed module text. Such a CPU stays in VMX
+ * operation, and says so. Clients still registered (a forced unload) had
+ * their cpu_down when the CPU hotplug state went; they are named.
  *
  * Nothing takes the slot again: vmxon is stopped, as after a reboot. Call it
  * once the CPU hotplug state and the sysfs files are gone, before the
@@ -345,11 +408,18 @@ int vmx_core_cpu_offline(unsigned int cpu)
  */
 void vmx_core_exit(void)
 {
+	char names[128];
+
 	mutex_lock(&vmx_lock);
-	vmx_stopped = true;
+	WRITE_ONCE(vmx_stopped, true);
 	if (vmx_cpus_enabled(&vmx_mask))
 		pr_err("leaving with CPUs %*pbl in VMX operation: no emergency VMXOFF for them\n",
 		       cpumask_pr_args(&vmx_mask));
+	if (!list_empty(&vmx_clients)) {
+		vmx_client_names(names, sizeof(names));
+		pr_err("forced unload: clients %s are still registered, and must not call vmxon again\n",
+		       names);
+	}
 	vmx_emergency_release();
 	mutex_unlock(&vmx_lock);
 }
@@ -358,7 +428,8 @@ void vmx_core_exit(void)
  * vmx_core_stop() - reboot or kexec: VMXOFF everywhere, and never again VMXON
  *
  * VMX operation blocks INIT, and a kexec'd kernel must not start in it.
- * Client references do not hold a reboot back.
+ * Clients do not hold a reboot back: they get their cpu_down first, and
+ * vmxon_going_down() tells their threads to stop entering guests.
  *
  * Context: Process context (a reboot notifier); takes the CPU hotplug lock
  * and vmx_lock.
@@ -367,9 +438,9 @@ void vmx_core_stop(void)
 {
 	cpus_read_lock();
 	mutex_lock(&vmx_lock);
-	vmx_stopped = true;
+	WRITE_ONCE(vmx_stopped, true);
 	vmx_cpus_enabled(&vmx_mask);
-	vmx_enabled = false;
+	WRITE_ONCE(vmx_enabled, false);
 	vmx_fleet_disable(&vmx_fleet);
 	if (vmx_any_enabled()) {
 		vmx_cpus_enabled(&vmx_mask);
@@ -437,10 +508,10 @@ void vmx_core_resume(void)
 /**
  * vmx_core_kvm_coming() - kvm_intel is about to initialise
  *
- * Refused while vmxon holds VMX on a CPU or is enabled (its clients may
- * turn CPUs on again): kvm_intel could not use VMX, and taking the
- * emergency slot from us would WARN. Accepted otherwise, with the slot
- * released for it.
+ * Refused while vmxon is enabled or holds VMX on a CPU: kvm_intel could not
+ * use VMX, and taking the emergency slot from us would WARN. Accepted
+ * otherwise, with the slot released for it; vmxon then refuses to enable
+ * until kvm_intel is gone.
  *
  * Context: Process context (module notifier); takes vmx_lock.
  * Return: 0, or -EBUSY to refuse kvm_intel.
@@ -455,8 +526,8 @@ int vmx_core_kvm_coming(void)
 		       cpumask_pr_args(&vmx_mask));
 		err = -EBUSY;
 	} else if (vmx_enabled) {
-		/* Its clients turned every CPU off, and may turn them on again. */
-		pr_err("refusing kvm_intel: vmxon is enabled, and its clients may put CPUs in VMX operation again; unload them and rmmod vmxon first\n");
+		/* Its clients refused every CPU: they are still registered. */
+		pr_err("refusing kvm_intel: vmxon is enabled; unload its clients and rmmod vmxon first\n");
 		err = -EBUSY;
 	} else {
 		vmx_kvm_seen = true;
@@ -476,62 +547,165 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_core_kvm_coming);
 /**
  * vmx_core_kvm_going() - kvm_intel is gone (it released the emergency slot)
  *
+ * vmxon was disabled all the while (it refuses to enable beside kvm_intel),
+ * so the slot stays free until vmxon enables again.
+ *
  * Context: Process context (module notifier); takes vmx_lock.
  */
 void vmx_core_kvm_going(void)
 {
 	mutex_lock(&vmx_lock);
 	vmx_kvm_seen = false;
-	/* Enabled with every CPU turned off by clients: they may turn them on. */
-	if (vmx_enabled || vmx_any_enabled())
-		vmx_emergency_take(true);
 	mutex_unlock(&vmx_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_core_kvm_going);
 
-/* --- the client references (the rest of the API is in vmx_api.c) -------- */
+/* --- the clients (the rest of the API is in vmx_api.c) ------------------ */
 
-/**
- * vmxon_get() - keep VMX on and this module loaded
- *
- * Context: Process context; may sleep.
- * Return: 0 with a reference taken; -ENODEV when VMX is not on.
- */
-int vmxon_get(void)
+static bool vmx_client_registered(const struct vmxon_client *client)
 {
-	int err = 0;
+	const struct vmxon_client *c;
 
-	mutex_lock(&vmx_lock);
-	if (!vmx_enabled || !try_module_get(THIS_MODULE))
-		err = -ENODEV;
-	else
-		vmx_users++;
-	mutex_unlock(&vmx_lock);
-	return err;
+	list_for_each_entry(c, &vmx_clients, node)
+		if (c == client)
+			return true;
+	return false;
 }
-EXPORT_SYMBOL_NS_GPL(vmxon_get, VMXON_NS);
 
 /**
- * vmxon_put() - drop a reference taken by vmxon_get()
+ * vmx_core_module_going() - a module leaves: drop a client it left behind
+ * @mod: the module
  *
- * Context: Process context; may sleep.
- * Return: 0, or -EINVAL when no reference is held.
+ * A client module whose exit (or failed init) did not unregister would
+ * leave vmxon calling into freed memory. Its client is dropped without a
+ * callback: its exit has run, and may have freed what they use.
+ *
+ * Context: Process context (module notifier); takes the CPU hotplug lock
+ * and vmx_lock.
  */
-int vmxon_put(void)
+void vmx_core_module_going(struct module *mod)
 {
-	int err = 0;
+	struct vmxon_client *c, *tmp;
 
+	cpus_read_lock();
 	mutex_lock(&vmx_lock);
-	if (!vmx_users) {
-		err = -EINVAL;
-	} else {
-		vmx_users--;
+	list_for_each_entry_safe(c, tmp, &vmx_clients, node) {
+		if (c->owner != mod)
+			continue;
+		pr_err("client %s of module %s did not unregister: dropped without cpu_down\n",
+		       c->name, mod->name);
+		list_del_rcu(&c->node);
+		synchronize_rcu();
 		module_put(THIS_MODULE);
 	}
 	mutex_unlock(&vmx_lock);
-	if (err)
-		pr_warn("%s() without vmxon_get() from %pS\n", __func__,
-			__builtin_return_address(0));
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_module_going);
+
+/**
+ * vmx_core_clients_show() - the registered clients, oldest first
+ * @buf: a sysfs buffer
+ *
+ * Context: Process context; takes vmx_lock.
+ * Return: the length written.
+ */
+ssize_t vmx_core_clients_show(char *buf)
+{
+	struct vmxon_client *c;
+	ssize_t len = 0;
+
+	mutex_lock(&vmx_lock);
+	list_for_each_entry_reverse(c, &vmx_clients, node)
+		len += sysfs_emit_at(buf, len, "%s\n", c->name);
+	mutex_unlock(&vmx_lock);
+	return len;
+}
+
+/**
+ * vmxon_register() - register a client: its cpu_up on every CPU in service
+ * @client: the client, with @client->name set; vmxon keeps the pointer
+ *	until vmxon_unregister()
+ *
+ * @client's cpu_up runs on each CPU in VMX operation for the clients; if it
+ * fails on one, its cpu_down runs where it succeeded, and nothing is
+ * registered. From then on vmxon calls @client on every change, and cannot
+ * be unloaded or disabled until @client unregisters.
+ *
+ * Context: Process context; takes the CPU hotplug lock; may sleep. Not from
+ * a client's callback.
+ * Return: 0; -EINVAL without @client or its name; -EEXIST when it is
+ * registered already; -ENODEV when vmxon is not enabled; -ESHUTDOWN once a
+ * reboot began; -ENOMEM; or the errno of @client's failing cpu_up.
+ */
+int vmxon_register(struct vmxon_client *client)
+{
+	int err;
+
+	if (!client || !client->name)
+		return -EINVAL;
+	cpus_read_lock();
+	mutex_lock(&vmx_lock);
+	if (vmx_client_registered(client))
+		err = -EEXIST;
+	else if (READ_ONCE(vmx_stopped))
+		err = -ESHUTDOWN;
+	else if (!vmx_enabled || !try_module_get(THIS_MODULE))
+		err = -ENODEV;
+	else if ((err = vmx_fleet_client_add(&vmx_fleet, client)))
+		module_put(THIS_MODULE);
+	mutex_unlock(&vmx_lock);
+	cpus_read_unlock();
+	if (!err)
+		pr_info("client %s registered\n", client->name);
 	return err;
 }
-EXPORT_SYMBOL_NS_GPL(vmxon_put, VMXON_NS);
+EXPORT_SYMBOL_NS_GPL(vmxon_register, VMXON_NS);
+
+/**
+ * vmxon_unregister() - a client leaves, after its cpu_down on every CPU
+ * @client: a client registered with vmxon_register()
+ *
+ * Once it returns, vmxon calls none of @client's callbacks any more, the
+ * emergency one included. A client that is not registered is reported in
+ * the kernel log, and nothing changes.
+ *
+ * Context: Process context; takes the CPU hotplug lock; may sleep. Not from
+ * a client's callback.
+ */
+void vmxon_unregister(struct vmxon_client *client)
+{
+	bool found;
+
+	cpus_read_lock();
+	mutex_lock(&vmx_lock);
+	found = client && vmx_client_registered(client);
+	if (found) {
+		vmx_fleet_client_remove(&vmx_fleet, client);
+		module_put(THIS_MODULE);
+	}
+	mutex_unlock(&vmx_lock);
+	cpus_read_unlock();
+	if (found)
+		pr_info("client %s unregistered\n", client->name);
+	else
+		pr_warn("%s() of a client that is not registered, from %pS\n",
+			__func__, __builtin_return_address(0));
+}
+EXPORT_SYMBOL_NS_GPL(vmxon_unregister, VMXON_NS);
+
+/**
+ * vmxon_going_down() - is the system going down
+ *
+ * True once a reboot, kexec or crash began, as KVM's kvm_rebooting: a
+ * client's threads stop entering guests. The clients' cpu_down follows (or
+ * emergency, in a crash).
+ *
+ * Context: Any context.
+ * Return: true when vmxon will not enable VMX again until it is reloaded.
+ */
+bool vmxon_going_down(void)
+{
+	return READ_ONCE(vmx_stopped);
+}
+EXPORT_SYMBOL_NS_GPL(vmxon_going_down, VMXON_NS);

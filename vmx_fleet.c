@@ -1,24 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Every online CPU together, and one CPU joining or leaving them.
+ * Every online CPU together, and one CPU joining or leaving them, with the
+ * clients' callbacks around each VMXON and VMXOFF.
  *
  * Enabling is all or nothing across the online CPUs: a check round on
  * every CPU, every region allocated (before, and outside, the cross-CPU
  * calls, since allocating may sleep), then a VMXON round; if one CPU
  * fails, the others are turned off again. A CPU that joins CPUs already in
  * VMX operation, by hotplug or resume, must have their capabilities.
+ *
+ * A CPU enters VMX operation through vmx_cpu_up() alone, and leaves it
+ * through vmx_cpu_down() alone (but for a crash's emergency VMXOFF): so the
+ * clients hear of every change, on the CPU itself, with interrupts off.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/irqflags.h>
 #include <linux/module.h>
+#include <linux/rculist.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/timekeeping.h>
 #include <kunit/visibility.h>
 
 #include "vmx_internal.h"
+#include "vmx_percpu.h"
 
 /* One line per CPU: the reason and the values it was decided on. */
 static void vmx_report(const struct vmx_percpu *st, bool failed)
@@ -62,6 +70,69 @@ static void vmx_broadcast(smp_call_func_t fn, const struct vmx_fleet *f)
 	on_each_cpu(fn, (void *)f, 1);
 }
 
+/*
+ * The clients' cpu_up on the current CPU, oldest client first (the list is
+ * newest first). One that fails refuses the CPU: the clients before it get
+ * their cpu_down again, newest first.
+ */
+static int vmx_clients_up(const struct vmx_fleet *f, struct vmx_percpu *st)
+{
+	struct vmxon_client *c;
+	int err;
+
+	list_for_each_entry_reverse(c, f->clients, node) {
+		if (!c->cpu_up)
+			continue;
+		err = c->cpu_up(c, st->cpu);
+		if (!err)
+			continue;
+		pr_err("cpu%u: client %s refused VMX operation (%d)\n", st->cpu,
+		       c->name, err);
+		list_for_each_entry_continue(c, f->clients, node)
+			if (c->cpu_down)
+				c->cpu_down(c, st->cpu);
+		return err;
+	}
+	WRITE_ONCE(st->clients_up, true);
+	return 0;
+}
+
+/* The clients' cpu_down on the current CPU, newest client first. */
+static void vmx_clients_down(const struct vmx_fleet *f, struct vmx_percpu *st)
+{
+	struct vmxon_client *c;
+
+	if (!st->clients_up)
+		return;
+	list_for_each_entry(c, f->clients, node)
+		if (c->cpu_down)
+			c->cpu_down(c, st->cpu);
+	WRITE_ONCE(st->clients_up, false);
+}
+
+/*
+ * VMXON on the current CPU (it passed its check), then the clients'
+ * cpu_up. A client's refusal turns the CPU off again: client_refused, or
+ * vmxoff_failed when it stays in VMX operation.
+ */
+static int vmx_cpu_up(const struct vmx_fleet *f, struct vmx_percpu *st)
+{
+	int err;
+
+	err = vmx_percpu_vmxon(st, f->hw);
+	if (err || !vmx_clients_up(f, st))
+		return err;
+	err = vmx_percpu_hardware_disable(st, f->hw);
+	return err ? err : vmx_percpu_fail(st, VMX_REASON_CLIENT_REFUSED);
+}
+
+/* The clients' cpu_down, then VMXOFF, on the current CPU. */
+static int vmx_cpu_down(const struct vmx_fleet *f, struct vmx_percpu *st)
+{
+	vmx_clients_down(f, st);
+	return vmx_percpu_hardware_disable(st, f->hw);
+}
+
 static void vmx_check_ipi(void *fleet)
 {
 	const struct vmx_fleet *f = fleet;
@@ -77,7 +148,7 @@ static void vmx_enable_ipi(void *fleet)
 {
 	const struct vmx_fleet *f = fleet;
 
-	vmx_percpu_vmxon(f->state(smp_processor_id()), f->hw);
+	vmx_cpu_up(f, f->state(smp_processor_id()));
 }
 
 static void vmx_disable_ipi(void *fleet)
@@ -85,7 +156,7 @@ static void vmx_disable_ipi(void *fleet)
 	const struct vmx_fleet *f = fleet;
 	struct vmx_percpu *st = f->state(smp_processor_id());
 
-	if (st->enabled && vmx_percpu_hardware_disable(st, f->hw))
+	if (st->enabled && vmx_cpu_down(f, st))
 		atomic_inc(&f->stats->vmxoff_failures);
 }
 
@@ -172,8 +243,9 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_disable);
  * vmx_fleet_enable() - every online CPU into VMX operation, or none
  * @f: the CPUs' states and hardware
  *
- * Checks every CPU, allocates every region, then VMXON on each CPU; if one
- * fails, the others are turned off again and every region is freed.
+ * Checks every CPU, allocates every region, then VMXON and the clients'
+ * cpu_up on each CPU; if one fails, the others are turned off again and
+ * every region is freed.
  *
  * Context: Process context, CPU hotplug lock held.
  * Return: 0, or the first failing CPU's errno.
@@ -207,7 +279,7 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
-		if (st->enabled)
+		if (st->clients_up)
 			continue;
 		vmx_report(st, true);
 		if (!err)
@@ -215,6 +287,8 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 	}
 	if (err)
 		vmx_fleet_disable(f);
+	else
+		WRITE_ONCE(*f->enabled, true);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_enable);
@@ -240,11 +314,14 @@ static int vmx_fleet_check_joining(const struct vmx_fleet *f,
  * @cpu: the CPU, which is the current one
  * @enable: the other online CPUs are in VMX operation
  *
- * With @enable, the CPU must have the others' capabilities (@f->ref).
- * A failure leaves the CPU out of VMX operation, without a region.
+ * With @enable, the CPU must have the others' capabilities (@f->ref), and
+ * the clients' cpu_up follows its VMXON. A failure leaves the CPU out of
+ * VMX operation, without a region; but a client's refusal whose VMXOFF
+ * failed leaves it in VMX operation and online, since INIT is blocked in
+ * VMX operation and an offline CPU there would never come back.
  *
  * Context: Process context on @cpu, not migratable, interrupts enabled.
- * Return: 0; without @enable always 0; else the CPU's errno.
+ * Return: 0; without @enable always 0; else the CPU's errno, or a client's.
  */
 int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 			 bool enable)
@@ -266,21 +343,29 @@ int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 		err = vmx_percpu_fail(st, VMX_REASON_NO_MEMORY);
 	if (!err) {
 		local_irq_disable();
-		err = vmx_percpu_vmxon(st, f->hw);
+		err = vmx_cpu_up(f, st);
 		local_irq_enable();
 	}
-	if (err) {
-		vmx_report(st, true);
-		vmx_region_free(st);
-	}
+	if (!err)
+		return 0;
+	vmx_report(st, true);
+	/* A refusal whose VMXOFF failed: offline, the CPU would be lost. */
+	if (st->enabled)
+		return 0;
+	vmx_region_free(st);
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_online);
 
 /**
- * vmx_fleet_cpu_suspend() - VMXOFF on the current CPU, keeping its region
+ * vmx_fleet_cpu_suspend() - the clients' cpu_down and VMXOFF on the current
+ *	CPU, keeping its region
  * @f: the CPUs' states and hardware
  * @cpu: the CPU, which is the current one
+ *
+ * A CPU whose VMXOFF failed stays in VMX operation, but its clients have
+ * had their cpu_down: they see it again only after it left VMX operation
+ * and entered it again.
  *
  * Context: On @cpu, interrupts disabled.
  * Return: 0, or -EIO when the CPU stays in VMX operation.
@@ -291,7 +376,7 @@ int vmx_fleet_cpu_suspend(const struct vmx_fleet *f, unsigned int cpu)
 
 	if (!st->enabled)
 		return 0;
-	vmx_percpu_hardware_disable(st, f->hw);
+	vmx_cpu_down(f, st);
 	if (!st->enabled)
 		return 0;
 	vmx_report(st, true);
@@ -317,7 +402,7 @@ int vmx_fleet_cpu_resume(const struct vmx_fleet *f, unsigned int cpu)
 
 	err = vmx_fleet_check_joining(f, st);
 	if (!err)
-		err = vmx_percpu_vmxon(st, f->hw);
+		err = vmx_cpu_up(f, st);
 	if (err) {
 		vmx_report(st, true);
 		vmx_region_free(st);
@@ -325,6 +410,134 @@ int vmx_fleet_cpu_resume(const struct vmx_fleet *f, unsigned int cpu)
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_resume);
+
+/**
+ * vmx_fleet_cpu_emergency() - a crash's VMXOFF on the current CPU
+ * @f: the CPUs' states, hardware and clients
+ * @cpu: the CPU, which is the current one
+ *
+ * The clients' emergency callbacks come first, newest first, on a CPU in
+ * VMX operation by this module: they VMCLEAR what they loaded, so that a
+ * kdump finds it in memory.
+ *
+ * Context: On @cpu, NMI or interrupts disabled.
+ */
+void vmx_fleet_cpu_emergency(const struct vmx_fleet *f, unsigned int cpu)
+{
+	struct vmx_percpu *st = f->state(cpu);
+	struct vmxon_client *c;
+
+	if (READ_ONCE(st->enabled)) {
+		rcu_read_lock();
+		list_for_each_entry_rcu(c, f->clients, node)
+			if (c->emergency)
+				c->emergency(c, cpu);
+		rcu_read_unlock();
+	}
+	vmx_percpu_emergency_disable(st, f->hw);
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_emergency);
+
+/* A client's cpu_up or cpu_down round, and where its cpu_up succeeded. */
+struct vmx_client_round {
+	const struct vmx_fleet *f;
+	struct vmxon_client *client;
+	cpumask_var_t up;
+	atomic_t err;
+};
+
+static void vmx_client_up_ipi(void *arg)
+{
+	struct vmx_client_round *r = arg;
+	struct vmx_percpu *st = r->f->state(smp_processor_id());
+	int err;
+
+	if (!st->clients_up)
+		return;
+	err = r->client->cpu_up(r->client, st->cpu);
+	if (err) {
+		pr_err("cpu%u: client %s refused VMX operation (%d)\n",
+		       st->cpu, r->client->name, err);
+		atomic_cmpxchg(&r->err, 0, err);
+		return;
+	}
+	cpumask_set_cpu(st->cpu, r->up);
+}
+
+static void vmx_client_down_ipi(void *arg)
+{
+	struct vmx_client_round *r = arg;
+	struct vmx_percpu *st = r->f->state(smp_processor_id());
+
+	if (st->clients_up)
+		r->client->cpu_down(r->client, st->cpu);
+}
+
+/**
+ * vmx_fleet_client_add() - a new client, told of every CPU in service
+ * @f: the CPUs' states, hardware and clients
+ * @client: the client, not in @f->clients
+ *
+ * The client's cpu_up runs on every CPU whose clients are up. If it fails
+ * on one, its cpu_down runs where it succeeded, and it is not added. It is
+ * in @f->clients from the start, so that a crash meanwhile calls its
+ * emergency callback.
+ *
+ * Context: Process context, CPU hotplug lock held, under the lock that
+ * serialises @f; may sleep.
+ * Return: 0, -ENOMEM, or the errno of the client's first failing cpu_up.
+ */
+int vmx_fleet_client_add(const struct vmx_fleet *f,
+			 struct vmxon_client *client)
+{
+	struct vmx_client_round r = {
+		.f = f, .client = client, .err = ATOMIC_INIT(0),
+	};
+	int err = 0;
+
+	list_add_rcu(&client->node, f->clients);
+	if (!client->cpu_up)
+		return 0;
+	if (!zalloc_cpumask_var(&r.up, GFP_KERNEL)) {
+		err = -ENOMEM;
+		goto out_del;
+	}
+	on_each_cpu(vmx_client_up_ipi, &r, 1);
+	err = atomic_read(&r.err);
+	if (err && client->cpu_down)
+		on_each_cpu_mask(r.up, vmx_client_down_ipi, &r, 1);
+	free_cpumask_var(r.up);
+	if (!err)
+		return 0;
+out_del:
+	list_del_rcu(&client->node);
+	synchronize_rcu();
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_client_add);
+
+/**
+ * vmx_fleet_client_remove() - a client leaves, after its cpu_down
+ * @f: the CPUs' states, hardware and clients
+ * @client: the client, in @f->clients
+ *
+ * Its cpu_down runs on every CPU whose clients are up; once it returns, no
+ * callback of the client runs any more, the emergency one included.
+ *
+ * Context: Process context, CPU hotplug lock held, under the lock that
+ * serialises @f; may sleep.
+ */
+void vmx_fleet_client_remove(const struct vmx_fleet *f,
+			     struct vmxon_client *client)
+{
+	struct vmx_client_round r = { .f = f, .client = client };
+
+	if (client->cpu_down)
+		on_each_cpu(vmx_client_down_ipi, &r, 1);
+	list_del_rcu(&client->node);
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_client_remove);
 
 /**
  * vmx_fleet_cpu_offline() - a CPU goes offline: VMXOFF, free its region

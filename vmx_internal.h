@@ -6,8 +6,9 @@
  *   vmx_main.c    module init and exit; connects the kernel's events
  *   vmx_sysfs.c   the sysfs faces
  *   vmx_api.c     the client API that needs no lock
- *   vmx_core.c    the module's one fleet and its policy; client references
- *   vmx_fleet.c   every online CPU together, one CPU joining or leaving
+ *   vmx_core.c    the module's one fleet and its policy; client registration
+ *   vmx_fleet.c   every online CPU together, one CPU joining or leaving,
+ *                 and the clients' callbacks around each
  *   vmx_percpu.c  one CPU's state object
  *   vmx_region.c  a CPU's VMXON region
  *   vmx_fault.c   fault injection, in test builds only
@@ -93,6 +94,8 @@ static inline int vmx_fault_init(struct dentry *dir)
  * @vmcs_revision_id: from IA32_VMX_BASIC at the last check
  * @region: the VMXON region, or NULL
  * @enabled: this module executed VMXON on @cpu and not yet VMXOFF
+ * @clients_up: @enabled, and every client's cpu_up returned 0 on @cpu and
+ *	no cpu_down followed: the clients may use @cpu
  * @reason: outcome of the last check, enable or disable
  * @regs: the register values read at the last check
  * @verdict: what vmx_check_cpu() made of @regs
@@ -108,6 +111,7 @@ struct vmx_percpu {
 	u32 vmcs_revision_id;
 	struct page *region;
 	bool enabled;
+	bool clients_up;
 	enum vmx_reason reason;
 	struct vmx_cpu_regs regs;
 	struct vmx_verdict verdict;
@@ -167,6 +171,11 @@ struct vmx_fleet_stats {
  * @ref: the capabilities every CPU must have, from the last fleet check
  * @stats: its counters: each fleet has its own, so that a fake one never
  *	shows in the real one's
+ * @clients: the registered struct vmxon_client, newest first; changed
+ *	under the lock that serialises the fleet, as an RCU list for the
+ *	emergency path
+ * @enabled: every online CPU is in VMX operation: set by a successful
+ *	vmx_fleet_enable(), cleared first thing by vmx_fleet_disable()
  *
  * The module has one, over the real hardware; KUnit makes fakes.
  */
@@ -175,6 +184,8 @@ struct vmx_fleet {
 	struct vmx_percpu *(*state)(unsigned int cpu);
 	struct vmx_caps *ref;
 	struct vmx_fleet_stats *stats;
+	struct list_head *clients;
+	bool *enabled;
 };
 
 int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking);
@@ -185,6 +196,12 @@ int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 int vmx_fleet_cpu_offline(const struct vmx_fleet *f, unsigned int cpu);
 int vmx_fleet_cpu_suspend(const struct vmx_fleet *f, unsigned int cpu);
 int vmx_fleet_cpu_resume(const struct vmx_fleet *f, unsigned int cpu);
+void vmx_fleet_cpu_emergency(const struct vmx_fleet *f, unsigned int cpu);
+struct vmxon_client;
+int vmx_fleet_client_add(const struct vmx_fleet *f,
+			 struct vmxon_client *client);
+void vmx_fleet_client_remove(const struct vmx_fleet *f,
+			     struct vmxon_client *client);
 struct seq_file;
 void vmx_fleet_stats_show(const struct vmx_fleet *f, struct seq_file *m);
 
@@ -203,6 +220,9 @@ int vmx_core_suspend(void);
 void vmx_core_resume(void);
 int vmx_core_kvm_coming(void);
 void vmx_core_kvm_going(void);
+struct module;
+void vmx_core_module_going(struct module *mod);
+ssize_t vmx_core_clients_show(char *buf);
 int vmx_core_stats_show(struct seq_file *m, void *unused);
 
 /* vmx_sysfs.c */

@@ -46,8 +46,9 @@ static int vmx_cpu_online(unsigned int cpu)
 		vmx_sysfs_cpu_remove(cpu);
 		err = -EIO;
 	}
-	if (err)
-		vmx_core_cpu_offline(cpu);
+	/* Undone but still in VMX operation: offline, the CPU would be lost. */
+	if (err && vmx_core_cpu_offline(cpu))
+		return 0;
 	return err;
 }
 
@@ -132,13 +133,15 @@ static void vmx_syscore_unregister(void)
 }
 #endif
 
-/* --- kvm_intel ------------------------------------------------------------ */
+/* --- kvm_intel, and client modules that leave ------------------------------ */
 
 static int vmx_module_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
 	struct module *mod = data;
 
+	if (action == MODULE_STATE_GOING)
+		vmx_core_module_going(mod);
 	if (strcmp(mod->name, "kvm_intel"))
 		return NOTIFY_DONE;
 	if (action == MODULE_STATE_COMING)

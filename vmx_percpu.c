@@ -211,6 +211,7 @@ void vmx_percpu_emergency_disable(struct vmx_percpu *st,
 	if (hw->vmxoff() == -EIO)
 		return;
 	hw->cr4_clear_vmxe();
+	WRITE_ONCE(st->clients_up, false);
 	WRITE_ONCE(st->enabled, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_percpu_emergency_disable);

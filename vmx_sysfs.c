@@ -145,11 +145,20 @@ static ssize_t global_revision_show(struct kobject *kobj,
 static struct kobj_attribute global_revision_attr =
 	__ATTR(vmcs_revision_id, 0444, global_revision_show, NULL);
 
+static ssize_t clients_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return vmx_core_clients_show(buf);
+}
+
+static struct kobj_attribute clients_attr = __ATTR_RO(clients);
+
 static struct attribute *vmx_global_attrs[] = {
 	&enabled_attr.attr,
 	&cpus_on_attr.attr,
 	&cpus_failed_attr.attr,
 	&global_revision_attr.attr,
+	&clients_attr.attr,
 	NULL
 };
 

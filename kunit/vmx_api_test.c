@@ -1,36 +1,275 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the client API (vmx_percpu.h), used as a client module
- * would, right and wrong: misuse must return an error, never crash.
+ * KUnit tests for the client API (vmx_percpu.h) on the module's own
+ * fleet, used as a client module would, right and wrong: misuse must
+ * return an error and change nothing, never crash. Where vmxon enabled no
+ * CPU (no VMX), registering must fail with -ENODEV.
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
-#include <linux/irqflags.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 
 #include "vmx_test.h"
 
-static void put_without_get_test(struct kunit *test)
+/* A client that counts its callbacks per CPU, and may refuse one CPU. */
+struct count_client {
+	struct vmxon_client client;
+	unsigned int fail_cpu;
+	atomic_t ups[NR_CPUS], downs[NR_CPUS];
+	atomic_t irqs_on;	/* a callback ran with interrupts enabled */
+	atomic_t wrong_cpu;	/* a callback ran on another CPU */
+};
+
+static struct count_client *to_count(struct vmxon_client *client)
 {
-	KUNIT_EXPECT_EQ(test, vmxon_put(), -EINVAL);
+	return container_of(client, struct count_client, client);
 }
 
-static void get_put_test(struct kunit *test)
+static void count_context(struct count_client *cc, unsigned int cpu)
 {
+	if (!irqs_disabled())
+		atomic_inc(&cc->irqs_on);
+	if (cpu != smp_processor_id())
+		atomic_inc(&cc->wrong_cpu);
+}
+
+static int count_cpu_up(struct vmxon_client *client, unsigned int cpu)
+{
+	struct count_client *cc = to_count(client);
+
+	count_context(cc, cpu);
+	if (cpu == cc->fail_cpu)
+		return -ENOSPC;
+	atomic_inc(&cc->ups[cpu]);
+	return 0;
+}
+
+static void count_cpu_down(struct vmxon_client *client, unsigned int cpu)
+{
+	struct count_client *cc = to_count(client);
+
+	count_context(cc, cpu);
+	atomic_inc(&cc->downs[cpu]);
+}
+
+static struct count_client *new_client(struct kunit *test)
+{
+	struct count_client *cc = kunit_kzalloc(test, sizeof(*cc), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, cc);
+	cc->client.name = "kunit";
+	cc->client.owner = THIS_MODULE;
+	cc->client.cpu_up = count_cpu_up;
+	cc->client.cpu_down = count_cpu_down;
+	cc->fail_cpu = -1;
+	return cc;
+}
+
+static void expect_counts(struct kunit *test, struct count_client *cc,
+			  int ups, int downs)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->ups[cpu]), ups,
+				    "cpu%u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->downs[cpu]), downs,
+				    "cpu%u", cpu);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->irqs_on), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->wrong_cpu), 0);
+}
+
+/* What /sys/kernel/vmxon/clients reads, as a user would read it. */
+static ssize_t read_clients(char *buf, size_t size)
+{
+	struct file *f = filp_open("/sys/kernel/vmxon/clients", O_RDONLY, 0);
+	loff_t pos = 0;
+	ssize_t ret;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	ret = kernel_read(f, buf, size - 1, &pos);
+	filp_close(f, NULL);
+	if (ret >= 0)
+		buf[ret] = '\0';
+	return ret;
+}
+
+/*
+ * Registering: cpu_up on every CPU, on the CPU, interrupts off. While
+ * registered, disabling is refused and changes nothing, and sysfs names
+ * the client. Unregistering: cpu_down on every CPU.
+ */
+static void register_unregister_test(struct kunit *test)
+{
+	struct count_client *cc = new_client(test);
+	unsigned int cpu;
+	char buf[64];
+
 	if (!vmx_test_any_cpu_enabled()) {
-		KUNIT_EXPECT_EQ(test, vmxon_get(), -ENODEV);
+		KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -ENODEV);
 		return;
 	}
-	KUNIT_ASSERT_EQ(test, vmxon_get(), 0);
-	KUNIT_EXPECT_EQ(test, vmxon_get(), 0);
-	/* A client holds VMX: disabling it is refused, nothing changes. */
+	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	expect_counts(test, cc, 1, 0);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), -EBUSY);
-	KUNIT_EXPECT_TRUE(test, vmxon_cpu_is_enabled(raw_smp_processor_id()));
-	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
-	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
-	KUNIT_EXPECT_EQ(test, vmxon_put(), -EINVAL);
+	for_each_online_cpu(cpu)
+		KUNIT_EXPECT_TRUE_MSG(test, vmxon_cpu_is_enabled(cpu), "cpu%u", cpu);
+	KUNIT_EXPECT_EQ(test, read_clients(buf, sizeof(buf)), 6);
+	KUNIT_EXPECT_STREQ(test, buf, "kunit\n");
+	KUNIT_EXPECT_FALSE(test, vmxon_going_down());
+	vmxon_unregister(&cc->client);
+	expect_counts(test, cc, 1, 1);
+	KUNIT_EXPECT_EQ(test, read_clients(buf, sizeof(buf)), 0);
+}
+
+/* Misuse: nothing registered, nothing changes, no crash. */
+static void register_misuse_test(struct kunit *test)
+{
+	struct count_client *cc = new_client(test);
+	struct vmxon_client nameless = {};
+
+	KUNIT_EXPECT_EQ(test, vmxon_register(NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vmxon_register(&nameless), -EINVAL);
+	vmxon_unregister(NULL);
+	vmxon_unregister(&cc->client);		/* never registered */
+	if (!vmx_test_any_cpu_enabled())
+		return;
+	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -EEXIST);
+	vmxon_unregister(&cc->client);
+	vmxon_unregister(&cc->client);		/* twice */
+	expect_counts(test, cc, 1, 1);
+}
+
+/*
+ * A client whose cpu_up fails on the last CPU: the registration fails with
+ * its errno, every other CPU got cpu_up then cpu_down, and vmxon is as it
+ * was.
+ */
+static void register_refused_test(struct kunit *test)
+{
+	struct count_client *cc = new_client(test);
+	unsigned int cpu, last = 0;
+
+	VMX_TEST_NEEDS_VMX(test);
+	for_each_online_cpu(cpu)
+		last = cpu;
+	cc->fail_cpu = last;
+	KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -ENOSPC);
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->ups[cpu]),
+				    cpu == last ? 0 : 1, "cpu%u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->downs[cpu]),
+				    cpu == last ? 0 : 1, "cpu%u", cpu);
+		KUNIT_EXPECT_TRUE_MSG(test, vmxon_cpu_is_enabled(cpu), "cpu%u", cpu);
+	}
+	/* Not registered: disabling works. */
+	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), 1);
+	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("1"), 1);
+}
+
+/* A CPU offline and online with a client registered: down, then up. */
+static void register_hotplug_test(struct kunit *test)
+{
+	struct count_client *cc = new_client(test);
+	unsigned int cpu, last = 0;
+
+	VMX_TEST_NEEDS_VMX(test);
+	VMX_TEST_NEEDS_TWO_CPUS(test);
+	for_each_online_cpu(cpu)
+		last = cpu;
+	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	KUNIT_EXPECT_EQ(test, remove_cpu(last), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->downs[last]), 1);
+	/* Refused by the client: the CPU stays offline. */
+	cc->fail_cpu = last;
+	KUNIT_EXPECT_NE(test, add_cpu(last), 0);
+	KUNIT_EXPECT_FALSE(test, cpu_online(last));
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_reason(last), VMX_REASON_CLIENT_REFUSED);
+	cc->fail_cpu = -1;
+	KUNIT_EXPECT_EQ(test, add_cpu(last), 0);
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->ups[cpu]),
+				    cpu == last ? 2 : 1, "cpu%u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->downs[cpu]),
+				    cpu == last ? 1 : 0, "cpu%u", cpu);
+	}
+	KUNIT_EXPECT_TRUE(test, vmxon_cpu_is_enabled(last));
+	vmxon_unregister(&cc->client);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->downs[last]), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->irqs_on), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->wrong_cpu), 0);
+}
+
+/*
+ * A client module that leaves without unregistering: vmxon drops its
+ * client when the module goes, without calling into it, and can be
+ * disabled again.
+ */
+static void module_left_without_unregister_test(struct kunit *test)
+{
+	struct count_client *cc = new_client(test);
+	struct module *mod = kunit_kzalloc(test, sizeof(*mod), GFP_KERNEL);
+
+	VMX_TEST_NEEDS_VMX(test);
+	KUNIT_ASSERT_NOT_NULL(test, mod);
+	strscpy(mod->name, "gone_client", sizeof(mod->name));
+	cc->client.owner = mod;
+	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	vmx_core_module_going(mod);
+	expect_counts(test, cc, 1, 0);
+	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), 1);
+	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("1"), 1);
+	expect_counts(test, cc, 1, 0);
+}
+
+/*
+ * vmxon and kvm_intel exclude each other both ways: kvm_intel is refused
+ * while a client is registered; with vmxon disabled it is accepted, and
+ * then vmxon refuses to enable (and a client to register) until it goes.
+ */
+static void kvm_intel_excluded_test(struct kunit *test)
+{
+	struct count_client *cc = new_client(test);
+	int coming;
+
+	VMX_TEST_NEEDS_VMX(test);
+	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	coming = vmx_core_kvm_coming();
+	if (!coming)	/* as the module notifier does after an accepted COMING */
+		vmx_core_kvm_going();
+	KUNIT_EXPECT_EQ(test, coming, -EBUSY);
+	vmxon_unregister(&cc->client);
+	KUNIT_ASSERT_EQ(test, vmx_test_write_enabled("0"), 1);
+	KUNIT_ASSERT_EQ(test, vmx_core_kvm_coming(), 0);
+	KUNIT_EXPECT_FALSE(test, vmx_core_slot_held());
+	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("1"), -EBUSY);
+	KUNIT_EXPECT_FALSE(test, vmx_test_any_cpu_enabled());
+	KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -ENODEV);
+	vmx_core_kvm_going();
+	KUNIT_EXPECT_FALSE(test, vmx_core_slot_held());
+	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("1"), 1);
+	KUNIT_EXPECT_TRUE(test, vmx_core_slot_held());
+}
+
+/* Without VMX: kvm_intel is accepted, and vmxon holds no slot. */
+static void kvm_intel_without_vmx_test(struct kunit *test)
+{
+	int coming;
+
+	if (vmx_test_any_cpu_enabled())
+		kunit_skip(test, "vmxon holds VMX on this machine");
+	coming = vmx_core_kvm_coming();
+	KUNIT_EXPECT_EQ(test, coming, 0);
+	if (!coming)
+		vmx_core_kvm_going();
+	KUNIT_EXPECT_FALSE(test, vmx_core_slot_held());
 }
 
 static void cpu_out_of_range_test(struct kunit *test)
@@ -40,146 +279,15 @@ static void cpu_out_of_range_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmxon_cpu_reason(nr_cpu_ids), VMX_REASON_COUNT);
 }
 
-static void per_cpu_ops_need_irqs_off_test(struct kunit *test)
-{
-	unsigned int cpu = get_cpu();
-
-	/* Preemption off but interrupts on: the wrong context. */
-	KUNIT_EXPECT_EQ(test, vmxon_cpu_enable(cpu), -EPERM);
-	KUNIT_EXPECT_EQ(test, vmxon_cpu_disable(cpu), -EPERM);
-	put_cpu();
-}
-
-static void per_cpu_ops_preemptible_test(struct kunit *test)
-{
-	/* Preemption and interrupts on: the CPU may change under the call. */
-	KUNIT_EXPECT_EQ(test, vmxon_cpu_enable(raw_smp_processor_id()), -EPERM);
-	KUNIT_EXPECT_EQ(test, vmxon_cpu_disable(raw_smp_processor_id()), -EPERM);
-}
-
-static void per_cpu_ops_wrong_cpu_test(struct kunit *test)
-{
-	unsigned long flags;
-	unsigned int cpu;
-
-	local_irq_save(flags);
-	cpu = smp_processor_id();
-	KUNIT_EXPECT_EQ(test, vmxon_cpu_enable(cpu + 1), -EPERM);
-	KUNIT_EXPECT_EQ(test, vmxon_cpu_disable(cpu + 1), -EPERM);
-	KUNIT_EXPECT_EQ(test, vmxon_cpu_enable(UINT_MAX), -EPERM);
-	local_irq_restore(flags);
-}
-
-/* Disable and enable this CPU through the API, as a client would. */
-static void per_cpu_disable_enable_test(struct kunit *test)
-{
-	unsigned long flags;
-	unsigned int cpu;
-	int off, on;
-
-	local_irq_save(flags);
-	cpu = smp_processor_id();
-	if (!vmxon_cpu_is_enabled(cpu)) {
-		off = vmxon_cpu_disable(cpu);
-		local_irq_restore(flags);
-		/* Not ours: never a VMXOFF, always -EIO. */
-		KUNIT_EXPECT_EQ(test, off, -EIO);
-		return;
-	}
-	off = vmxon_cpu_disable(cpu);
-	on = vmxon_cpu_enable(cpu);
-	local_irq_restore(flags);
-	KUNIT_EXPECT_EQ(test, off, 0);
-	KUNIT_EXPECT_EQ(test, on, 0);
-	KUNIT_EXPECT_TRUE(test, vmxon_cpu_is_enabled(cpu));
-}
-
-static void client_off_ipi(void *fails)
-{
-	if (vmxon_cpu_disable(smp_processor_id()))
-		atomic_inc(fails);
-}
-
-static void client_on_ipi(void *fails)
-{
-	if (vmxon_cpu_enable(smp_processor_id()))
-		atomic_inc(fails);
-}
-
-/*
- * A client turns every CPU off: vmxon stays enabled, and the client may
- * turn the CPUs on again at any time. So kvm_intel is refused then, and
- * the emergency slot stays vmxon's. Were kvm_intel accepted, it would take
- * the slot, and once it left the CPUs would come back into VMX operation
- * with no emergency VMXOFF at all. Without VMX (nothing enabled) kvm_intel
- * is accepted and vmxon holds no slot.
- */
-static void kvm_intel_while_clients_turned_cpus_off_test(struct kunit *test)
-{
-	atomic_t fails = ATOMIC_INIT(0);
-	int coming;
-
-	if (!vmx_test_any_cpu_enabled()) {
-		coming = vmx_core_kvm_coming();
-		KUNIT_EXPECT_EQ(test, coming, 0);
-		if (!coming)
-			vmx_core_kvm_going();
-		KUNIT_EXPECT_FALSE(test, vmx_core_slot_held());
-		return;
-	}
-	KUNIT_ASSERT_EQ(test, vmxon_get(), 0);
-	cpus_read_lock();
-	on_each_cpu(client_off_ipi, &fails, 1);
-	coming = vmx_core_kvm_coming();
-	/* As the module notifier does: GOING only after an accepted COMING. */
-	if (!coming)
-		vmx_core_kvm_going();
-	on_each_cpu(client_on_ipi, &fails, 1);
-	cpus_read_unlock();
-	KUNIT_EXPECT_EQ(test, atomic_read(&fails), 0);
-	KUNIT_EXPECT_EQ(test, coming, -EBUSY);
-	KUNIT_EXPECT_TRUE(test, vmx_test_any_cpu_enabled());
-	KUNIT_EXPECT_TRUE(test, vmx_core_slot_held());
-	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
-}
-
-/*
- * kvm_intel is loaded when vmxon enables, so vmxon leaves the emergency
- * slot to it; then the clients turn every CPU off and kvm_intel leaves.
- * vmxon is still enabled and the clients may turn the CPUs on again: vmxon
- * must take the slot back when kvm_intel goes, or they would be in VMX
- * operation with no emergency VMXOFF.
- */
-static void kvm_intel_leaving_while_clients_turned_cpus_off_test(struct kunit *test)
-{
-	atomic_t fails = ATOMIC_INIT(0);
-
-	VMX_TEST_NEEDS_VMX(test);
-	KUNIT_ASSERT_EQ(test, vmx_test_write_enabled("0"), 1);
-	KUNIT_ASSERT_EQ(test, vmx_core_kvm_coming(), 0);
-	KUNIT_ASSERT_EQ(test, vmx_test_write_enabled("1"), 1);
-	KUNIT_ASSERT_EQ(test, vmxon_get(), 0);
-	cpus_read_lock();
-	on_each_cpu(client_off_ipi, &fails, 1);
-	vmx_core_kvm_going();
-	on_each_cpu(client_on_ipi, &fails, 1);
-	cpus_read_unlock();
-	KUNIT_EXPECT_EQ(test, atomic_read(&fails), 0);
-	KUNIT_EXPECT_TRUE(test, vmx_test_any_cpu_enabled());
-	KUNIT_EXPECT_TRUE(test, vmx_core_slot_held());
-	KUNIT_EXPECT_EQ(test, vmxon_put(), 0);
-}
-
 static struct kunit_case vmx_api_cases[] = {
-	KUNIT_CASE(put_without_get_test),
-	KUNIT_CASE(get_put_test),
+	KUNIT_CASE(register_unregister_test),
+	KUNIT_CASE(register_misuse_test),
+	KUNIT_CASE(register_refused_test),
+	KUNIT_CASE(register_hotplug_test),
+	KUNIT_CASE(module_left_without_unregister_test),
+	KUNIT_CASE(kvm_intel_excluded_test),
+	KUNIT_CASE(kvm_intel_without_vmx_test),
 	KUNIT_CASE(cpu_out_of_range_test),
-	KUNIT_CASE(per_cpu_ops_need_irqs_off_test),
-	KUNIT_CASE(per_cpu_ops_preemptible_test),
-	KUNIT_CASE(per_cpu_ops_wrong_cpu_test),
-	KUNIT_CASE(per_cpu_disable_enable_test),
-	KUNIT_CASE(kvm_intel_while_clients_turned_cpus_off_test),
-	KUNIT_CASE(kvm_intel_leaving_while_clients_turned_cpus_off_test),
 	{}
 };
 

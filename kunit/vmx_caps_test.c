@@ -46,6 +46,7 @@ static const struct reason_case reason_cases[] = {
 	{ "feature_control_write_failed",
 	  VMX_REASON_FEATURE_CONTROL_WRITE_FAILED,
 	  "feature_control_write_failed", -EIO },
+	{ "client_refused", VMX_REASON_CLIENT_REFUSED, "client_refused", -EIO },
 	{ "past the end", VMX_REASON_COUNT, "invalid", -EIO },
 	{ "negative", (enum vmx_reason)-1, "invalid", -EIO },
 };

@@ -14,51 +14,6 @@
 
 #include "vmx_test.h"
 
-static struct vmx_percpu *fleet_states;
-
-static struct vmx_percpu *fleet_state(unsigned int cpu)
-{
-	return &fleet_states[cpu];
-}
-
-static struct vmx_caps fleet_ref;
-static struct vmx_fleet_stats fleet_stats;
-
-static const struct vmx_fleet fake_fleet = {
-	.hw = &fake_hw,
-	.state = fleet_state,
-	.ref = &fleet_ref,
-	.stats = &fleet_stats,
-};
-
-static int fleet_test_init(struct kunit *test)
-{
-	unsigned int cpu;
-
-	fleet_states = kunit_kcalloc(test, nr_cpu_ids, sizeof(*fleet_states),
-				     GFP_KERNEL);
-	fleet_cpus = kunit_kcalloc(test, nr_cpu_ids, sizeof(*fleet_cpus),
-				   GFP_KERNEL);
-	if (!fleet_states || !fleet_cpus)
-		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
-		vmx_percpu_init(&fleet_states[cpu], cpu);
-		fake_ready(&fleet_cpus[cpu]);
-	}
-	return 0;
-}
-
-static void fleet_test_exit(struct kunit *test)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu) {
-		fleet_states[cpu].enabled = false;
-		vmx_region_free(&fleet_states[cpu]);
-	}
-	fleet_cpus = NULL;
-}
-
 static void fleet_enable_disable_test(struct kunit *test)
 {
 	unsigned int cpu;
@@ -186,38 +141,6 @@ static void fleet_enable_after_vmxoff_failed_test(struct kunit *test)
 
 /* --- hotplug, suspend and resume of one CPU ------------------------------ */
 
-struct cpu_call {
-	int (*fn)(const struct vmx_fleet *f, unsigned int cpu, bool enable);
-	bool enable;
-};
-
-static long cpu_call_fn(void *arg)
-{
-	const struct cpu_call *c = arg;
-
-	return c->fn(&fake_fleet, smp_processor_id(), c->enable);
-}
-
-static int online(const struct vmx_fleet *f, unsigned int cpu, bool enable)
-{
-	return vmx_fleet_cpu_online(f, cpu, enable);
-}
-
-static int offline(const struct vmx_fleet *f, unsigned int cpu, bool enable)
-{
-	return vmx_fleet_cpu_offline(f, cpu);
-}
-
-/* Run a hotplug callback on @cpu, in process context, as cpuhp does. */
-static int on_cpu(unsigned int cpu, int (*fn)(const struct vmx_fleet *f,
-					      unsigned int cpu, bool enable),
-		  bool enable)
-{
-	struct cpu_call c = { fn, enable };
-
-	return work_on_cpu(cpu, cpu_call_fn, &c);
-}
-
 /* Each CPU goes offline and comes back: off and freed, then on again. */
 static void fleet_hotplug_test(struct kunit *test)
 {
@@ -229,21 +152,21 @@ static void fleet_hotplug_test(struct kunit *test)
 		struct vmx_percpu *st = &fleet_states[cpu];
 		struct fake_cpu *c = &fleet_cpus[cpu];
 
-		KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), 0);
+		KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_offline, false), 0);
 		KUNIT_EXPECT_FALSE_MSG(test, st->enabled, "cpu%u", cpu);
 		KUNIT_EXPECT_NULL_MSG(test, st->region, "cpu%u", cpu);
 		KUNIT_EXPECT_FALSE_MSG(test, c->vmxe, "cpu%u", cpu);
 		KUNIT_EXPECT_EQ_MSG(test, c->vmxoffs, 1, "cpu%u", cpu);
-		KUNIT_EXPECT_EQ(test, on_cpu(cpu, online, true), 0);
+		KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_online, true), 0);
 		KUNIT_EXPECT_TRUE_MSG(test, st->enabled, "cpu%u", cpu);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, st->region, "cpu%u", cpu);
 		KUNIT_EXPECT_EQ_MSG(test, c->vmxons, 2, "cpu%u", cpu);
 		/* Online again (a rollback's startup): nothing happens. */
-		KUNIT_EXPECT_EQ(test, on_cpu(cpu, online, true), 0);
+		KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_online, true), 0);
 		KUNIT_EXPECT_EQ_MSG(test, c->vmxons, 2, "cpu%u", cpu);
 		/* Offline with nothing enabled does nothing either. */
-		KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), 0);
-		KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), 0);
+		KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_offline, false), 0);
+		KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_offline, false), 0);
 		KUNIT_EXPECT_EQ_MSG(test, c->vmxoffs, 2, "cpu%u", cpu);
 	}
 	cpus_read_unlock();
@@ -346,7 +269,7 @@ static unsigned int fleet_enable_but_last(struct kunit *test)
 	for_each_online_cpu(cpu)
 		last = cpu;
 	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
-	KUNIT_EXPECT_EQ(test, on_cpu(last, offline, false), 0);
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(last, fake_offline, false), 0);
 	fake_ready(&fleet_cpus[last]);
 	return last;
 }
@@ -363,13 +286,13 @@ static void fleet_online_test(struct kunit *test)
 	st = &fleet_states[last];
 	fc = &fleet_cpus[last];
 	c->setup(fc);
-	KUNIT_EXPECT_EQ(test, on_cpu(last, online, true), c->err);
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(last, fake_online, true), c->err);
 	expect_cpu_after(test, c, st, fc);
 	/* Without enable the CPU is only checked, and never refused. */
 	if (c->err) {
 		fake_ready(fc);
 		c->setup(fc);
-		KUNIT_EXPECT_EQ(test, on_cpu(last, online, false), 0);
+		KUNIT_EXPECT_EQ(test, fake_on_cpu(last, fake_online, false), 0);
 		KUNIT_EXPECT_EQ(test, fc->vmxons, 0);
 		KUNIT_EXPECT_NULL(test, st->region);
 		/* A check alone sees neither the others nor VMXON. */
@@ -389,12 +312,12 @@ static void fleet_offline_vmxoff_fails_test(struct kunit *test)
 	cpus_read_lock();
 	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
 	fleet_cpus[cpu].vmxoff_ret = -EIO;
-	KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), -EIO);
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_offline, false), -EIO);
 	KUNIT_EXPECT_TRUE(test, fleet_states[cpu].enabled);
 	KUNIT_EXPECT_NOT_NULL(test, fleet_states[cpu].region);
 	KUNIT_EXPECT_TRUE(test, fleet_cpus[cpu].vmxe);
 	fleet_cpus[cpu].vmxoff_ret = 0;
-	KUNIT_EXPECT_EQ(test, on_cpu(cpu, offline, false), 0);
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_offline, false), 0);
 	KUNIT_EXPECT_NULL(test, fleet_states[cpu].region);
 	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
 	cpus_read_unlock();
@@ -448,8 +371,8 @@ static struct kunit_case vmx_fleet_cases[] = {
 
 static struct kunit_suite vmx_fleet_suite = {
 	.name = "vmxon_fleet",
-	.init = fleet_test_init,
-	.exit = fleet_test_exit,
+	.init = fake_fleet_init,
+	.exit = fake_fleet_exit,
 	.test_cases = vmx_fleet_cases,
 };
 

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "vmx_test.h"
 
@@ -58,8 +59,24 @@ static void fake_cr4_clear_vmxe(void)
 	cur()->vmxe = false;
 }
 
+/**
+ * fake_trace() - append an event to the current fake CPU's trace
+ * @event: a VMX instruction, or a client's callback
+ *
+ * Context: On the CPU, interrupts disabled (or in a case's own thread).
+ */
+void fake_trace(const char *event)
+{
+	struct fake_cpu *c = cur();
+	size_t len = strlen(c->trace);
+
+	scnprintf(c->trace + len, sizeof(c->trace) - len, "%s%s",
+		  len ? " " : "", event);
+}
+
 static int fake_vmxon(u64 phys)
 {
+	fake_trace("vmxon");
 	cur()->vmxons++;
 	cur()->vmxon_pa = phys;
 	return cur()->vmxon_ret;
@@ -67,6 +84,7 @@ static int fake_vmxon(u64 phys)
 
 static int fake_vmxoff(void)
 {
+	fake_trace("vmxoff");
 	cur()->vmxoffs++;
 	return cur()->vmxoff_ret;
 }
@@ -109,6 +127,106 @@ void fake_ready(struct fake_cpu *cpu)
 	r->caps.msr[VMX_CAP_CR4_FIXED0] = CR4_FIXED0;
 	r->caps.msr[VMX_CAP_CR4_FIXED1] = CR4_FIXED1;
 	r->caps.present = GENMASK(VMX_CAP_COUNT - 1, 0);
+}
+
+struct vmx_percpu *fleet_states;
+static struct vmx_caps fleet_ref;
+static struct vmx_fleet_stats fleet_stats;
+static LIST_HEAD(fake_fleet_clients);
+bool fake_fleet_enabled;
+
+static struct vmx_percpu *fleet_state(unsigned int cpu)
+{
+	return &fleet_states[cpu];
+}
+
+const struct vmx_fleet fake_fleet = {
+	.hw = &fake_hw,
+	.state = fleet_state,
+	.ref = &fleet_ref,
+	.stats = &fleet_stats,
+	.clients = &fake_fleet_clients,
+	.enabled = &fake_fleet_enabled,
+};
+
+/**
+ * fake_fleet_init() - every fake CPU ready, every state fresh, no client
+ * @test: the case
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int fake_fleet_init(struct kunit *test)
+{
+	unsigned int cpu;
+
+	fleet_states = kunit_kcalloc(test, nr_cpu_ids, sizeof(*fleet_states),
+				     GFP_KERNEL);
+	fleet_cpus = kunit_kcalloc(test, nr_cpu_ids, sizeof(*fleet_cpus),
+				   GFP_KERNEL);
+	if (!fleet_states || !fleet_cpus)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		vmx_percpu_init(&fleet_states[cpu], cpu);
+		fake_ready(&fleet_cpus[cpu]);
+	}
+	INIT_LIST_HEAD(&fake_fleet_clients);
+	fake_fleet_enabled = false;
+	return 0;
+}
+
+/**
+ * fake_fleet_exit() - free what a case left, forget its clients
+ * @test: the case
+ */
+void fake_fleet_exit(struct kunit *test)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		fleet_states[cpu].enabled = false;
+		vmx_region_free(&fleet_states[cpu]);
+	}
+	INIT_LIST_HEAD(&fake_fleet_clients);
+	fleet_cpus = NULL;
+}
+
+int fake_online(const struct vmx_fleet *f, unsigned int cpu, bool enable)
+{
+	return vmx_fleet_cpu_online(f, cpu, enable);
+}
+
+int fake_offline(const struct vmx_fleet *f, unsigned int cpu, bool enable)
+{
+	return vmx_fleet_cpu_offline(f, cpu);
+}
+
+struct fake_cpu_call {
+	fake_cpu_fn fn;
+	bool enable;
+};
+
+static long fake_cpu_call(void *arg)
+{
+	const struct fake_cpu_call *c = arg;
+
+	return c->fn(&fake_fleet, smp_processor_id(), c->enable);
+}
+
+/**
+ * fake_on_cpu() - run a hotplug callback of the fake fleet on a CPU
+ * @cpu: the CPU
+ * @fn: fake_online or fake_offline
+ * @enable: for fake_online: the other CPUs are enabled
+ *
+ * In process context on @cpu, as cpuhp runs it.
+ *
+ * Return: what @fn returned.
+ */
+int fake_on_cpu(unsigned int cpu, fake_cpu_fn fn, bool enable)
+{
+	struct fake_cpu_call c = { fn, enable };
+
+	return work_on_cpu(cpu, fake_cpu_call, &c);
 }
 
 /**

@@ -52,7 +52,11 @@ static void type##_desc(const struct type *t, char *desc)		\
 			kunit_skip(test, "needs two online CPUs");	\
 	} while (0)
 
-/* The fake CPU: what it returns, and a count of everything done to it. */
+/*
+ * The fake CPU: what it returns, a count of everything done to it, and a
+ * trace of its VMXONs and VMXOFFs among the clients' callbacks on it
+ * ("vmxon A+ B+ B- A- vmxoff", see fake_trace()).
+ */
 struct fake_cpu {
 	struct vmx_cpu_regs regs;
 	int fc_write_ret, vmxon_ret, vmxoff_ret;
@@ -60,6 +64,7 @@ struct fake_cpu {
 	int reads, fc_writes, cr4_sets, cr4_clears, vmxons, vmxoffs, pt_on,
 	    pt_off;
 	u64 fc_written, vmxon_pa;
+	char trace[96];
 };
 
 /*
@@ -70,6 +75,25 @@ extern struct fake_cpu *fake;
 extern struct fake_cpu *fleet_cpus;
 extern const struct vmx_hw fake_hw;
 void fake_ready(struct fake_cpu *cpu);
+void fake_trace(const char *event);
+
+/*
+ * The fake fleet: one fake CPU (fleet_cpus) and one state (fleet_states)
+ * per real CPU, reached from the real cross-CPU calls, with its own
+ * clients and enabled flag. A suite's init and exit.
+ */
+extern struct vmx_percpu *fleet_states;
+extern const struct vmx_fleet fake_fleet;
+extern bool fake_fleet_enabled;
+int fake_fleet_init(struct kunit *test);
+void fake_fleet_exit(struct kunit *test);
+
+/* A CPU hotplug callback of the fake fleet, run on @cpu as cpuhp does. */
+typedef int (*fake_cpu_fn)(const struct vmx_fleet *f, unsigned int cpu,
+			   bool enable);
+int fake_online(const struct vmx_fleet *f, unsigned int cpu, bool enable);
+int fake_offline(const struct vmx_fleet *f, unsigned int cpu, bool enable);
+int fake_on_cpu(unsigned int cpu, fake_cpu_fn fn, bool enable);
 
 bool vmx_test_any_cpu_enabled(void);
 ssize_t vmx_test_write_enabled(const char *val);
