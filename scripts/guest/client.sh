@@ -177,9 +177,13 @@ else
 			"vmxon: cpu$c: going offline, VMX off"
 		expect_state "offline_cpu$c"
 		log_mark
+		kmsg_mark
 		ktap_run "online_cpu$c" online "$c" 1
 		went_up "$c"
 		ktap_expect "online_cpu${c}_log" "$(log_since)" "$(events cpu_up "$c")"
+		ktap_run "online_cpu${c}_up_before_on" in_order "$(dmesg_since_mark)" \
+			"vmxon_client: cpu$c: cpu_up, VMCS loaded" \
+			"vmxon: cpu$c: online, VMX on"
 		expect_state "online_cpu$c"
 	done
 fi
@@ -203,6 +207,8 @@ else
 		"$(events cpu_down $nonboot)$(events cpu_down 0)$(events cpu_up 0)$(events cpu_up $nonboot)"
 	ktap_run suspend_down_before_vmxoff in_order "$(dmesg_since_mark)" \
 		"vmxon_client: cpu0: cpu_down, VMCS cleared" "vmxon: suspend: cpu0: VMX off"
+	ktap_run resume_up_before_on in_order "$(dmesg_since_mark)" \
+		"vmxon_client: cpu0: cpu_up, VMCS loaded" "vmxon: resume: cpu0: VMX on"
 	ktap_run every_cpu_on_after_resume every_cpu_is on ok
 	expect_state resume
 fi
@@ -220,7 +226,7 @@ ktap_expect clients_empty "$(cat $sys/clients)" ""
 reset_table
 kmsg_mark
 out=$(insmod $client fail_cpu_up="$last" 2>&1)
-ktap_expect register_refused "$?" 1
+ktap_run register_refused test $? -ne 0
 ktap_expect register_refused_eio "$(echo "$out" | grep -c "Input/output error")" 1
 ktap_expect register_refused_unloaded "$(ls -d /sys/module/vmxon_client 2>/dev/null)" ""
 others=$(echo "$cpus" | grep -vx "$last")
