@@ -24,8 +24,11 @@ client=/lib/modules/vmxon_client.ko
 cpus=$(online_cpus)
 nonboot=$(echo "$cpus" | grep -vx 0)
 last=$(echo "$cpus" | tail -1)
-possible=$(for r in $(tr , ' ' <$cpudir/possible); do
-	case $r in *-*) seq "${r%-*}" "${r#*-}" ;; *) echo "$r" ;; esac
+possible=$(for range in $(tr , ' ' <$cpudir/possible); do
+	case $range in
+	*-*) seq "${range%-*}" "${range#*-}" ;;
+	*) echo "$range" ;;
+	esac
 done)
 
 # What the client's counts must be, per possible CPU: the table is reset
