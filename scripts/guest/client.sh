@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_client
-# targets: */bochs */bochs:4
+# targets: */bochs */bochs:4 */qemu-kvm
 # The sample client (samples/client) on vmxon: its callbacks on every path,
 # checked against exact counts and its event log, and its VMCS current
 # exactly where vmxon holds VMX (its debugfs file check, VMPTRST on every
