@@ -101,12 +101,15 @@ static bool vmx_cpus_enabled(struct cpumask *mask)
 /**
  * vmx_emergency_disable() - the kernel's emergency VMXOFF, on this CPU
  *
+ * Always on the real hardware, also in test builds: fault injection must
+ * not run in NMI context, nor leave a crashing CPU in VMX operation.
+ *
  * Context: NMI or interrupts disabled, on a crash or emergency reboot.
  */
 static void vmx_emergency_disable(void)
 {
 	WRITE_ONCE(vmx_stopped, true);
-	vmx_fleet_cpu_emergency(&vmx_fleet, smp_processor_id());
+	vmx_fleet_cpu_emergency(&vmx_fleet, &vmx_hw_real, smp_processor_id());
 }
 
 /* Is the module @name loaded (or built in)? Every module's kobject is in
@@ -164,7 +167,7 @@ static const char *vmx_kvm_holder(void)
 static void vmx_emergency_take(void)
 {
 	/* After a reboot's VMXOFF or the module's exit: never again. */
-	if (vmx_slot_held || vmx_stopped)
+	if (vmx_slot_held || READ_ONCE(vmx_stopped))
 		return;
 	cpu_emergency_register_virt_callback(vmx_emergency_disable);
 	vmx_slot_held = true;
@@ -197,6 +200,20 @@ bool vmx_core_slot_held(void)
 	return held;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_core_slot_held);
+
+/**
+ * vmx_core_refs() - the references on this module
+ *
+ * For KUnit: each registered client holds one.
+ *
+ * Context: Any context.
+ * Return: the module's reference count.
+ */
+int vmx_core_refs(void)
+{
+	return module_refcount(THIS_MODULE);
+}
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_refs);
 #endif
 
 static void vmx_explain_busy(void)
@@ -228,7 +245,7 @@ static int vmx_set_enabled_locked(bool on)
 	if (on) {
 		if (vmx_enabled)
 			return 0;
-		if (vmx_stopped)
+		if (READ_ONCE(vmx_stopped))
 			return -ESHUTDOWN;
 		holder = vmx_kvm_holder();
 		if (holder) {
@@ -254,7 +271,6 @@ static int vmx_set_enabled_locked(bool on)
 			return -EBUSY;
 		}
 		err = vmx_fleet_disable(&vmx_fleet);
-		WRITE_ONCE(vmx_enabled, false);
 	}
 	if (!vmx_any_enabled())
 		vmx_emergency_release();
@@ -339,14 +355,17 @@ void vmx_core_check_all(void)
 /**
  * vmx_core_cpu_online() - hotplug: a CPU came online
  * @cpu: the CPU, which is the current one
+ * @rollback: cpuhp is rolling back a failed offline of @cpu, and must not
+ *	fail: @cpu then stays online even when it cannot be enabled
  *
  * Checks the CPU, and while vmxon is enabled puts it in VMX operation, with
  * the clients' cpu_up, or refuses it.
  *
  * Context: The CPU's hotplug thread; takes vmx_lock.
- * Return: 0, or the CPU's errno: the CPU stays offline.
+ * Return: 0, or the CPU's errno: the CPU stays offline. Always 0 in a
+ * rollback.
  */
-int vmx_core_cpu_online(unsigned int cpu)
+int vmx_core_cpu_online(unsigned int cpu, bool rollback)
 {
 	bool enable;
 	int err;
@@ -358,6 +377,11 @@ int vmx_core_cpu_online(unsigned int cpu)
 	if (!enable && !vmx_any_enabled())
 		vmx_emergency_release();
 	mutex_unlock(&vmx_lock);
+	if (err && rollback) {
+		pr_err("cpu%u: its offline failed and was rolled back: online without VMX (%s); offline and online it to retry\n",
+		       cpu, vmx_reason_token(vmx_core_state(cpu)->reason));
+		return 0;
+	}
 	if (err && vmx_core_state(cpu)->reason == VMX_REASON_CLIENT_REFUSED)
 		pr_err("cpu%u: refused online: a client refused it\n", cpu);
 	else if (err)
@@ -440,7 +464,6 @@ void vmx_core_stop(void)
 	mutex_lock(&vmx_lock);
 	WRITE_ONCE(vmx_stopped, true);
 	vmx_cpus_enabled(&vmx_mask);
-	WRITE_ONCE(vmx_enabled, false);
 	vmx_fleet_disable(&vmx_fleet);
 	if (vmx_any_enabled()) {
 		vmx_cpus_enabled(&vmx_mask);
@@ -464,7 +487,8 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_core_stop);
  * The other CPUs went offline before, through vmx_core_cpu_offline().
  *
  * Context: syscore suspend: the boot CPU alone, interrupts disabled.
- * Return: 0, or -EIO to abort the suspend.
+ * Return: 0; -EBUSY to abort the suspend while vmx_lock is held, -EIO
+ * when VMXOFF failed.
  */
 int vmx_core_suspend(void)
 {
@@ -472,6 +496,15 @@ int vmx_core_suspend(void)
 	bool was_on = vmx_percpu_is_enabled(vmx_core_state(cpu));
 	int err;
 
+	/*
+	 * The freezer stops user tasks outside vmx_lock, not kernel threads:
+	 * one may be half way through registering or unregistering a client
+	 * (the CPU hotplug lock does not hold back a suspend with one CPU).
+	 */
+	if (mutex_is_locked(&vmx_lock)) {
+		pr_err("suspend: vmxon is busy (a client registering or unregistering, an enable or disable), suspend aborted\n");
+		return -EBUSY;
+	}
 	err = vmx_fleet_cpu_suspend(&vmx_fleet, cpu);
 	if (err)
 		pr_err("suspend: cpu%u: VMXOFF failed, suspend aborted\n", cpu);
@@ -479,6 +512,7 @@ int vmx_core_suspend(void)
 		pr_info("suspend: cpu%u: VMX off\n", cpu);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_suspend);
 
 /**
  * vmx_core_resume() - system resume: VMXON again where it was before
@@ -504,6 +538,7 @@ void vmx_core_resume(void)
 	}
 	pr_info("resume: cpu%u: VMX on\n", cpu);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmx_core_resume);
 
 /**
  * vmx_core_kvm_coming() - kvm_intel is about to initialise
@@ -521,13 +556,9 @@ int vmx_core_kvm_coming(void)
 	int err = 0;
 
 	mutex_lock(&vmx_lock);
-	if (vmx_cpus_enabled(&vmx_mask)) {
+	if (vmx_cpus_enabled(&vmx_mask) || vmx_enabled) {
 		pr_err("refusing kvm_intel: vmxon holds VMX on CPUs %*pbl; write 0 to /sys/kernel/vmxon/enabled or rmmod vmxon first\n",
 		       cpumask_pr_args(&vmx_mask));
-		err = -EBUSY;
-	} else if (vmx_enabled) {
-		/* Its clients refused every CPU: they are still registered. */
-		pr_err("refusing kvm_intel: vmxon is enabled; unload its clients and rmmod vmxon first\n");
 		err = -EBUSY;
 	} else {
 		vmx_kvm_seen = true;
@@ -580,14 +611,14 @@ static bool vmx_client_registered(const struct vmxon_client *client)
  * leave vmxon calling into freed memory. Its client is dropped without a
  * callback: its exit has run, and may have freed what they use.
  *
- * Context: Process context (module notifier); takes the CPU hotplug lock
- * and vmx_lock.
+ * Context: Process context (module notifier); takes vmx_lock, which alone
+ * guards the list: not the CPU hotplug lock, which every module's
+ * unloading would otherwise take.
  */
 void vmx_core_module_going(struct module *mod)
 {
 	struct vmxon_client *c, *tmp;
 
-	cpus_read_lock();
 	mutex_lock(&vmx_lock);
 	list_for_each_entry_safe(c, tmp, &vmx_clients, node) {
 		if (c->owner != mod)
@@ -599,7 +630,6 @@ void vmx_core_module_going(struct module *mod)
 		module_put(THIS_MODULE);
 	}
 	mutex_unlock(&vmx_lock);
-	cpus_read_unlock();
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_core_module_going);
 
@@ -634,30 +664,35 @@ ssize_t vmx_core_clients_show(char *buf)
  *
  * Context: Process context; takes the CPU hotplug lock; may sleep. Not from
  * a client's callback.
- * Return: 0; -EINVAL without @client or its name; -EEXIST when it is
+ * Return: 0; -EINVAL without @client, its name or its owner; -EEXIST when it is
  * registered already; -ENODEV when vmxon is not enabled; -ESHUTDOWN once a
  * reboot began; -ENOMEM; or the errno of @client's failing cpu_up.
  */
 int vmxon_register(struct vmxon_client *client)
 {
+	bool pinned = false;
 	int err;
 
-	if (!client || !client->name)
+	if (!client || !client->name || !client->owner)
 		return -EINVAL;
 	cpus_read_lock();
 	mutex_lock(&vmx_lock);
-	if (vmx_client_registered(client))
+	if (vmx_client_registered(client)) {
 		err = -EEXIST;
-	else if (READ_ONCE(vmx_stopped))
+	} else if (READ_ONCE(vmx_stopped)) {
 		err = -ESHUTDOWN;
-	else if (!vmx_enabled || !try_module_get(THIS_MODULE))
+	} else if (!vmx_enabled || !try_module_get(THIS_MODULE)) {
 		err = -ENODEV;
-	else if ((err = vmx_fleet_client_add(&vmx_fleet, client)))
-		module_put(THIS_MODULE);
+	} else {
+		pinned = true;
+		err = vmx_fleet_client_add(&vmx_fleet, client);
+	}
 	mutex_unlock(&vmx_lock);
 	cpus_read_unlock();
 	if (!err)
 		pr_info("client %s registered\n", client->name);
+	else if (pinned)
+		module_put(THIS_MODULE);	/* last: no vmxon code after it */
 	return err;
 }
 EXPORT_SYMBOL_NS_GPL(vmxon_register, VMXON_NS);
@@ -680,17 +715,17 @@ void vmxon_unregister(struct vmxon_client *client)
 	cpus_read_lock();
 	mutex_lock(&vmx_lock);
 	found = client && vmx_client_registered(client);
-	if (found) {
+	if (found)
 		vmx_fleet_client_remove(&vmx_fleet, client);
-		module_put(THIS_MODULE);
-	}
 	mutex_unlock(&vmx_lock);
 	cpus_read_unlock();
-	if (found)
-		pr_info("client %s unregistered\n", client->name);
-	else
+	if (!found) {
 		pr_warn("%s() of a client that is not registered, from %pS\n",
 			__func__, __builtin_return_address(0));
+		return;
+	}
+	pr_info("client %s unregistered\n", client->name);
+	module_put(THIS_MODULE);	/* last: no vmxon code after it */
 }
 EXPORT_SYMBOL_NS_GPL(vmxon_unregister, VMXON_NS);
 

@@ -70,6 +70,18 @@ static void vmx_broadcast(smp_call_func_t fn, const struct vmx_fleet *f)
 	on_each_cpu(fn, (void *)f, 1);
 }
 
+/* A client's cpu_up: anything but 0 refuses, and a refusal is an errno. */
+static int vmx_client_cpu_up(struct vmxon_client *c, unsigned int cpu)
+{
+	int err = c->cpu_up(c, cpu);
+
+	if (!err)
+		return 0;
+	pr_err("cpu%u: client %s refused VMX operation (%d)\n", cpu, c->name,
+	       err);
+	return err < 0 ? err : -EINVAL;
+}
+
 /*
  * The clients' cpu_up on the current CPU, oldest client first (the list is
  * newest first). One that fails refuses the CPU: the clients before it get
@@ -83,11 +95,9 @@ static int vmx_clients_up(const struct vmx_fleet *f, struct vmx_percpu *st)
 	list_for_each_entry_reverse(c, f->clients, node) {
 		if (!c->cpu_up)
 			continue;
-		err = c->cpu_up(c, st->cpu);
+		err = vmx_client_cpu_up(c, st->cpu);
 		if (!err)
 			continue;
-		pr_err("cpu%u: client %s refused VMX operation (%d)\n", st->cpu,
-		       c->name, err);
 		list_for_each_entry_continue(c, f->clients, node)
 			if (c->cpu_down)
 				c->cpu_down(c, st->cpu);
@@ -119,6 +129,8 @@ static int vmx_cpu_up(const struct vmx_fleet *f, struct vmx_percpu *st)
 {
 	int err;
 
+	if (st->clients_up)
+		return 0;
 	err = vmx_percpu_vmxon(st, f->hw);
 	if (err || !vmx_clients_up(f, st))
 		return err;
@@ -203,10 +215,12 @@ static void vmx_fleet_free_regions(const struct vmx_fleet *f)
 }
 
 /**
- * vmx_fleet_disable() - VMXOFF wherever this module did VMXON
+ * vmx_fleet_disable() - the clients' cpu_down and VMXOFF wherever this
+ *	module did VMXON
  * @f: the CPUs' states and hardware
  *
- * Frees every region but those of CPUs still in VMX operation.
+ * Clears @f->enabled first, then frees every region but those of CPUs
+ * still in VMX operation.
  *
  * Context: Process context, CPU hotplug lock held.
  * Return: 0, or -EIO when VMXOFF failed (the CPU stays in VMX operation)
@@ -218,6 +232,8 @@ int vmx_fleet_disable(const struct vmx_fleet *f)
 	u64 start = ktime_get_ns(), t = start;
 	int failed, err = 0;
 
+	/* First: nothing may take a CPU for enabled while its VMXOFF runs. */
+	WRITE_ONCE(*f->enabled, false);
 	atomic_set(&f->stats->vmxoff_failures, 0);
 	vmx_broadcast(vmx_disable_ipi, f);
 	vmx_phase_end(f, VMX_PHASE_VMXOFF, &t);
@@ -413,7 +429,9 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_resume);
 
 /**
  * vmx_fleet_cpu_emergency() - a crash's VMXOFF on the current CPU
- * @f: the CPUs' states, hardware and clients
+ * @f: the CPUs' states and clients
+ * @hw: the hardware to use, which the caller names: the module's emergency
+ *	path uses the real one also in test builds
  * @cpu: the CPU, which is the current one
  *
  * The clients' emergency callbacks come first, newest first, on a CPU in
@@ -422,7 +440,8 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_resume);
  *
  * Context: On @cpu, NMI or interrupts disabled.
  */
-void vmx_fleet_cpu_emergency(const struct vmx_fleet *f, unsigned int cpu)
+void vmx_fleet_cpu_emergency(const struct vmx_fleet *f,
+			     const struct vmx_hw *hw, unsigned int cpu)
 {
 	struct vmx_percpu *st = f->state(cpu);
 	struct vmxon_client *c;
@@ -434,7 +453,7 @@ void vmx_fleet_cpu_emergency(const struct vmx_fleet *f, unsigned int cpu)
 				c->emergency(c, cpu);
 		rcu_read_unlock();
 	}
-	vmx_percpu_emergency_disable(st, f->hw);
+	vmx_percpu_emergency_disable(st, hw);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_emergency);
 
@@ -454,10 +473,8 @@ static void vmx_client_up_ipi(void *arg)
 
 	if (!st->clients_up)
 		return;
-	err = r->client->cpu_up(r->client, st->cpu);
+	err = vmx_client_cpu_up(r->client, st->cpu);
 	if (err) {
-		pr_err("cpu%u: client %s refused VMX operation (%d)\n",
-		       st->cpu, r->client->name, err);
 		atomic_cmpxchg(&r->err, 0, err);
 		return;
 	}
@@ -495,21 +512,17 @@ int vmx_fleet_client_add(const struct vmx_fleet *f,
 	};
 	int err = 0;
 
+	if (!zalloc_cpumask_var(&r.up, GFP_KERNEL))
+		return -ENOMEM;
 	list_add_rcu(&client->node, f->clients);
-	if (!client->cpu_up)
-		return 0;
-	if (!zalloc_cpumask_var(&r.up, GFP_KERNEL)) {
-		err = -ENOMEM;
-		goto out_del;
-	}
-	on_each_cpu(vmx_client_up_ipi, &r, 1);
+	if (client->cpu_up)
+		on_each_cpu(vmx_client_up_ipi, &r, 1);
 	err = atomic_read(&r.err);
 	if (err && client->cpu_down)
 		on_each_cpu_mask(r.up, vmx_client_down_ipi, &r, 1);
 	free_cpumask_var(r.up);
 	if (!err)
 		return 0;
-out_del:
 	list_del_rcu(&client->node);
 	synchronize_rcu();
 	return err;

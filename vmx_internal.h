@@ -175,7 +175,8 @@ struct vmx_fleet_stats {
  *	under the lock that serialises the fleet, as an RCU list for the
  *	emergency path
  * @enabled: every online CPU is in VMX operation: set by a successful
- *	vmx_fleet_enable(), cleared first thing by vmx_fleet_disable()
+ *	vmx_fleet_enable(), cleared first thing by vmx_fleet_disable() (and
+ *	by the caller when a CPU it resumed could not come back)
  *
  * The module has one, over the real hardware; KUnit makes fakes.
  */
@@ -196,7 +197,8 @@ int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 int vmx_fleet_cpu_offline(const struct vmx_fleet *f, unsigned int cpu);
 int vmx_fleet_cpu_suspend(const struct vmx_fleet *f, unsigned int cpu);
 int vmx_fleet_cpu_resume(const struct vmx_fleet *f, unsigned int cpu);
-void vmx_fleet_cpu_emergency(const struct vmx_fleet *f, unsigned int cpu);
+void vmx_fleet_cpu_emergency(const struct vmx_fleet *f,
+			     const struct vmx_hw *hw, unsigned int cpu);
 struct vmxon_client;
 int vmx_fleet_client_add(const struct vmx_fleet *f,
 			 struct vmxon_client *client);
@@ -211,11 +213,12 @@ int vmx_core_set_enabled(bool on);
 bool vmx_core_is_enabled(void);
 void vmx_core_init(void);
 void vmx_core_check_all(void);
-int vmx_core_cpu_online(unsigned int cpu);
+int vmx_core_cpu_online(unsigned int cpu, bool rollback);
 int vmx_core_cpu_offline(unsigned int cpu);
 void vmx_core_stop(void);
 void vmx_core_exit(void);
 bool vmx_core_slot_held(void);
+int vmx_core_refs(void);
 int vmx_core_suspend(void);
 void vmx_core_resume(void);
 int vmx_core_kvm_coming(void);

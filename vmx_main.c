@@ -24,18 +24,26 @@ MODULE_PARM_DESC(enable, "Enable VMX on every CPU at load (default Y); N only ch
 
 /* --- CPU hotplug --------------------------------------------------------- */
 
-static enum cpuhp_state vmx_cpuhp_state;
+static enum cpuhp_state vmx_cpuhp_state, vmx_cpuhp_dead_state;
 /* cpuhp_remove_state() runs: a teardown must not fail (it would BUG). */
 static bool vmx_cpuhp_removing;
+/*
+ * CPUs that passed vmxon's offline teardown and have not died yet. When
+ * one comes online again, cpuhp is rolling back an offline that failed
+ * further down, and a rollback must not fail: cpuhp WARNs, and leaves the
+ * CPU half way.
+ */
+static struct cpumask vmx_cpus_leaving;
 
 static int vmx_cpu_online(unsigned int cpu)
 {
+	bool rollback = cpumask_test_and_clear_cpu(cpu, &vmx_cpus_leaving);
 	int err;
 
 	/* A CPU coming back from suspend: fail_resume. */
 	if (cpuhp_tasks_frozen)
 		vmx_fault_resume(cpu);
-	err = vmx_core_cpu_online(cpu);
+	err = vmx_core_cpu_online(cpu, rollback);
 	if (err)
 		return err;
 	err = vmx_sysfs_cpu_add(cpu);
@@ -46,8 +54,11 @@ static int vmx_cpu_online(unsigned int cpu)
 		vmx_sysfs_cpu_remove(cpu);
 		err = -EIO;
 	}
-	/* Undone but still in VMX operation: offline, the CPU would be lost. */
-	if (err && vmx_core_cpu_offline(cpu))
+	/*
+	 * Undone but still in VMX operation: offline, the CPU would be lost.
+	 * In a rollback, online as it is.
+	 */
+	if (err && (rollback || vmx_core_cpu_offline(cpu)))
 		return 0;
 	return err;
 }
@@ -60,6 +71,14 @@ static int vmx_cpu_offline(unsigned int cpu)
 	if (err && !READ_ONCE(vmx_cpuhp_removing))
 		return err;
 	vmx_sysfs_cpu_remove(cpu);
+	cpumask_set_cpu(cpu, &vmx_cpus_leaving);
+	return 0;
+}
+
+/* On a control CPU, once @cpu is dead: its offline went through. */
+static int vmx_cpu_dead(unsigned int cpu)
+{
+	cpumask_clear_cpu(cpu, &vmx_cpus_leaving);
 	return 0;
 }
 
@@ -190,10 +209,15 @@ static int __init vmx_init(void)
 	err = register_reboot_notifier(&vmx_reboot_nb);
 	if (err)
 		goto err_module_nb;
+	err = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "x86/vmxon:dead",
+					NULL, vmx_cpu_dead);
+	if (err < 0)
+		goto err_reboot_nb;
+	vmx_cpuhp_dead_state = err;
 	err = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "x86/vmxon:online",
 				vmx_cpu_online, vmx_cpu_offline);
 	if (err < 0)
-		goto err_reboot_nb;
+		goto err_dead_state;
 	vmx_cpuhp_state = err;
 	err = 0;
 	if (enable)
@@ -217,6 +241,8 @@ err_cpuhp:
 	WRITE_ONCE(vmx_cpuhp_removing, true);
 	cpuhp_remove_state(vmx_cpuhp_state);
 	vmx_core_exit();
+err_dead_state:
+	cpuhp_remove_state_nocalls(vmx_cpuhp_dead_state);
 err_reboot_nb:
 	unregister_reboot_notifier(&vmx_reboot_nb);
 err_module_nb:
@@ -234,6 +260,7 @@ static void __exit vmx_exit(void)
 	WRITE_ONCE(vmx_cpuhp_removing, true);
 	cpuhp_remove_state(vmx_cpuhp_state);
 	vmx_core_exit();
+	cpuhp_remove_state_nocalls(vmx_cpuhp_dead_state);
 	unregister_reboot_notifier(&vmx_reboot_nb);
 	unregister_module_notifier(&vmx_module_nb);
 	debugfs_remove_recursive(vmx_debugfs);

@@ -8,8 +8,11 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -108,14 +111,17 @@ static ssize_t read_clients(char *buf, size_t size)
 static void register_unregister_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
+	int refs = vmx_core_refs();
 	unsigned int cpu;
 	char buf[64];
 
 	if (!vmx_test_any_cpu_enabled()) {
 		KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -ENODEV);
+		KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 		return;
 	}
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs + 1);
 	expect_counts(test, cc, 1, 0);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), -EBUSY);
 	for_each_online_cpu(cpu)
@@ -126,18 +132,24 @@ static void register_unregister_test(struct kunit *test)
 	vmxon_unregister(&cc->client);
 	expect_counts(test, cc, 1, 1);
 	KUNIT_EXPECT_EQ(test, read_clients(buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 }
 
 /* Misuse: nothing registered, nothing changes, no crash. */
 static void register_misuse_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
-	struct vmxon_client nameless = {};
+	struct vmxon_client nameless = { .owner = THIS_MODULE };
+	struct vmxon_client ownerless = { .name = "ownerless" };
+	int refs = vmx_core_refs();
 
 	KUNIT_EXPECT_EQ(test, vmxon_register(NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vmxon_register(&nameless), -EINVAL);
+	/* Without an owner it could never be dropped when its module goes. */
+	KUNIT_EXPECT_EQ(test, vmxon_register(&ownerless), -EINVAL);
 	vmxon_unregister(NULL);
 	vmxon_unregister(&cc->client);		/* never registered */
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 	if (!vmx_test_any_cpu_enabled())
 		return;
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
@@ -145,6 +157,7 @@ static void register_misuse_test(struct kunit *test)
 	vmxon_unregister(&cc->client);
 	vmxon_unregister(&cc->client);		/* twice */
 	expect_counts(test, cc, 1, 1);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 }
 
 /*
@@ -155,6 +168,7 @@ static void register_misuse_test(struct kunit *test)
 static void register_refused_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
+	int refs = vmx_core_refs();
 	unsigned int cpu, last = 0;
 
 	VMX_TEST_NEEDS_VMX(test);
@@ -162,6 +176,7 @@ static void register_refused_test(struct kunit *test)
 		last = cpu;
 	cc->fail_cpu = last;
 	KUNIT_EXPECT_EQ(test, vmxon_register(&cc->client), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 	for_each_online_cpu(cpu) {
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&cc->ups[cpu]),
 				    cpu == last ? 0 : 1, "cpu%u", cpu);
@@ -216,13 +231,17 @@ static void module_left_without_unregister_test(struct kunit *test)
 {
 	struct count_client *cc = new_client(test);
 	struct module *mod = kunit_kzalloc(test, sizeof(*mod), GFP_KERNEL);
+	int refs = vmx_core_refs();
 
 	VMX_TEST_NEEDS_VMX(test);
 	KUNIT_ASSERT_NOT_NULL(test, mod);
 	strscpy(mod->name, "gone_client", sizeof(mod->name));
 	cc->client.owner = mod;
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	vmx_core_module_going(THIS_MODULE);	/* another module: kept */
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs + 1);
 	vmx_core_module_going(mod);
+	KUNIT_EXPECT_EQ(test, vmx_core_refs(), refs);
 	expect_counts(test, cc, 1, 0);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("0"), 1);
 	KUNIT_EXPECT_EQ(test, vmx_test_write_enabled("1"), 1);
@@ -231,8 +250,9 @@ static void module_left_without_unregister_test(struct kunit *test)
 
 /*
  * vmxon and kvm_intel exclude each other both ways: kvm_intel is refused
- * while a client is registered; with vmxon disabled it is accepted, and
- * then vmxon refuses to enable (and a client to register) until it goes.
+ * while vmxon holds VMX (here with a client registered on it); with vmxon
+ * disabled it is accepted, and then vmxon refuses to enable (and so a
+ * client to register) until it goes.
  */
 static void kvm_intel_excluded_test(struct kunit *test)
 {
@@ -272,6 +292,135 @@ static void kvm_intel_without_vmx_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vmx_core_slot_held());
 }
 
+/* Make @cpu's next hotplug step @state fail, as root would; 0 or -errno. */
+static int hotplug_fail(unsigned int cpu, int state)
+{
+	char path[64], val[16];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/hotplug/fail",
+		 cpu);
+	snprintf(val, sizeof(val), "%d", state);
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	ret = kernel_write(f, val, strlen(val), &pos);
+	filp_close(f, NULL);
+	return ret < 0 ? ret : 0;
+}
+
+/* A hotplug step below vmxon's that an offline can be made to fail at. */
+struct rollback_case {
+	const char *desc;
+	int state;
+};
+
+static const struct rollback_case rollback_cases[] = {
+	/* On the CPU, in its hotplug thread. */
+	{ "cacheinfo online step", CPUHP_AP_BASE_CACHEINFO_ONLINE },
+	/* On the control CPU: takedown_cpu() restarts the CPU's thread. */
+	{ "teardown of the CPU", CPUHP_TEARDOWN_CPU },
+};
+
+VMX_TEST_CASE_DESC(rollback_case)
+KUNIT_ARRAY_PARAM(rollback, rollback_cases, rollback_case_desc);
+
+/*
+ * An offline that fails below vmxon's step, after vmxon's teardown did
+ * cpu_down and VMXOFF: cpuhp rolls it back through vmxon's online, which
+ * must not fail even when the client refuses the CPU now (cpuhp would WARN
+ * and leave the CPU half way, below the scheduler's step: not active). The
+ * CPU stays online and active, out of VMX operation and out of the
+ * client's service, until it goes offline and comes back.
+ */
+static void offline_rolled_back_test(struct kunit *test)
+{
+	const struct rollback_case *c = test->param_value;
+	struct count_client *cc = new_client(test);
+	unsigned int cpu, last = 0;
+	int err;
+
+	VMX_TEST_NEEDS_VMX(test);
+	VMX_TEST_NEEDS_TWO_CPUS(test);
+	for_each_online_cpu(cpu)
+		last = cpu;
+	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
+	err = hotplug_fail(last, c->state);
+	if (err) {
+		vmxon_unregister(&cc->client);
+		kunit_skip(test, "cannot make a hotplug step fail (%d): no CONFIG_CPU_HOTPLUG_STATE_CONTROL",
+			   err);
+	}
+	cc->fail_cpu = last;
+	KUNIT_EXPECT_NE(test, remove_cpu(last), 0);
+	hotplug_fail(last, CPUHP_INVALID);	/* in case it was not used up */
+	KUNIT_EXPECT_TRUE(test, cpu_online(last));
+	KUNIT_EXPECT_TRUE(test, cpu_active(last));
+	KUNIT_EXPECT_FALSE(test, vmxon_cpu_is_enabled(last));
+	KUNIT_EXPECT_EQ(test, vmxon_cpu_reason(last), VMX_REASON_CLIENT_REFUSED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->downs[last]), 1);
+	/* Offline and online again: back in VMX operation, and in service. */
+	cc->fail_cpu = -1;
+	KUNIT_EXPECT_EQ(test, remove_cpu(last), 0);
+	KUNIT_EXPECT_EQ(test, add_cpu(last), 0);
+	KUNIT_EXPECT_TRUE(test, vmxon_cpu_is_enabled(last));
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->ups[last]), 2);
+	vmxon_unregister(&cc->client);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->downs[last]), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&cc->irqs_on), 0);
+}
+
+/*
+ * A kernel thread can be half way through registering, holding vmx_lock,
+ * when syscore suspend runs on the one CPU left (the freezer does not stop
+ * kernel threads). This client's cpu_up, on the registering CPU itself,
+ * is such a moment: suspend must refuse, and turn nothing off.
+ */
+struct suspend_client {
+	struct vmxon_client client;
+	struct task_struct *registrant;
+	bool done;
+	int suspended;
+	bool still_on;
+};
+
+static int suspend_cpu_up(struct vmxon_client *client, unsigned int cpu)
+{
+	struct suspend_client *sc = container_of(client, struct suspend_client,
+						 client);
+
+	/* Once: a resume calls cpu_up again. */
+	if (current != sc->registrant || sc->done)
+		return 0;
+	sc->done = true;
+	sc->suspended = vmx_core_suspend();
+	if (!sc->suspended)
+		vmx_core_resume();
+	sc->still_on = vmxon_cpu_is_enabled(cpu);
+	return 0;
+}
+
+static void suspend_while_registering_test(struct kunit *test)
+{
+	struct suspend_client sc = {
+		.client = {
+			.name = "kunit_suspend",
+			.owner = THIS_MODULE,
+			.cpu_up = suspend_cpu_up,
+		},
+		.registrant = current,
+		.suspended = 1,
+	};
+
+	VMX_TEST_NEEDS_VMX(test);
+	KUNIT_ASSERT_EQ(test, vmxon_register(&sc.client), 0);
+	vmxon_unregister(&sc.client);
+	KUNIT_EXPECT_EQ(test, sc.suspended, -EBUSY);
+	KUNIT_EXPECT_TRUE(test, sc.still_on);
+}
+
 static void cpu_out_of_range_test(struct kunit *test)
 {
 	KUNIT_EXPECT_FALSE(test, vmxon_cpu_is_enabled(nr_cpu_ids));
@@ -287,6 +436,8 @@ static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(module_left_without_unregister_test),
 	KUNIT_CASE(kvm_intel_excluded_test),
 	KUNIT_CASE(kvm_intel_without_vmx_test),
+	KUNIT_CASE(suspend_while_registering_test),
+	KUNIT_CASE_PARAM(offline_rolled_back_test, rollback_gen_params),
 	KUNIT_CASE(cpu_out_of_range_test),
 	{}
 };

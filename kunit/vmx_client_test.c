@@ -21,6 +21,7 @@ struct test_client {
 	struct vmxon_client client;
 	char id;
 	unsigned int fail_cpu;		/* cpu_up fails here; -1: nowhere */
+	int fail_ret;			/* what it returns there */
 	atomic_t enabled_at_down;	/* cpu_down saw the fleet enabled */
 };
 
@@ -40,7 +41,7 @@ static int test_cpu_up(struct vmxon_client *client, unsigned int cpu)
 {
 	if (cpu == to_test(client)->fail_cpu) {
 		trace(client, '?');
-		return -EPERM;
+		return to_test(client)->fail_ret;
 	}
 	trace(client, '+');
 	return 0;
@@ -79,6 +80,7 @@ static int client_test_init(struct kunit *test)
 			},
 			.id = 'A' + i,
 			.fail_cpu = -1,
+			.fail_ret = -EPERM,
 		};
 	}
 	cpus_read_lock();
@@ -106,8 +108,29 @@ static unsigned int last_online(void)
 	return last;
 }
 
-#define EXPECT_TRACE(test, cpu, want)					\
-	KUNIT_EXPECT_STREQ_MSG(test, fleet_cpus[cpu].trace, want, "cpu%u", cpu)
+/*
+ * The CPU hotplug lock, and the fake fleet enabled; on failure the lock is
+ * dropped again: a case must never end with it held (an ASSERT would), or
+ * every later hotplug and suspend hangs.
+ */
+static bool lock_and_enable(struct kunit *test)
+{
+	int err;
+
+	cpus_read_lock();
+	err = vmx_fleet_enable(&fake_fleet);
+	if (!err)
+		return true;
+	cpus_read_unlock();
+	KUNIT_FAIL(test, "the fake fleet did not enable: %d", err);
+	return false;
+}
+
+static void expect_trace(struct kunit *test, unsigned int cpu,
+			 const char *want)
+{
+	KUNIT_EXPECT_STREQ_MSG(test, fleet_cpus[cpu].trace, want, "cpu%u", cpu);
+}
 
 /*
  * Enabling calls cpu_up after VMXON, oldest client first; disabling calls
@@ -122,13 +145,13 @@ static void enable_disable_order_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
 	KUNIT_EXPECT_TRUE(test, fake_fleet_enabled);
 	for_each_online_cpu(cpu) {
-		EXPECT_TRACE(test, cpu, "vmxon A+ B+");
+		expect_trace(test, cpu, "vmxon A+ B+");
 		KUNIT_EXPECT_TRUE(test, fleet_states[cpu].clients_up);
 	}
 	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
 	KUNIT_EXPECT_FALSE(test, fake_fleet_enabled);
 	for_each_online_cpu(cpu) {
-		EXPECT_TRACE(test, cpu, "vmxon A+ B+ B- A- vmxoff");
+		expect_trace(test, cpu, "vmxon A+ B+ B- A- vmxoff");
 		KUNIT_EXPECT_FALSE(test, fleet_states[cpu].clients_up);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&clients[0].enabled_at_down), 0);
@@ -152,7 +175,7 @@ static void refused_enable_test(struct kunit *test)
 	for_each_online_cpu(cpu) {
 		const struct vmx_percpu *st = &fleet_states[cpu];
 
-		EXPECT_TRACE(test, cpu, cpu == k ? "vmxon A+ B? A- vmxoff" :
+		expect_trace(test, cpu, cpu == k ? "vmxon A+ B? A- vmxoff" :
 			     "vmxon A+ B+ B- A- vmxoff");
 		KUNIT_EXPECT_FALSE_MSG(test, st->enabled, "cpu%u", cpu);
 		KUNIT_EXPECT_NULL_MSG(test, st->region, "cpu%u", cpu);
@@ -168,14 +191,14 @@ static void hotplug_test(struct kunit *test)
 {
 	unsigned int cpu;
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	clear_traces();
 	for_each_online_cpu(cpu) {
 		KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_offline, false), 0);
-		EXPECT_TRACE(test, cpu, "B- A- vmxoff");
+		expect_trace(test, cpu, "B- A- vmxoff");
 		KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_online, true), 0);
-		EXPECT_TRACE(test, cpu, "B- A- vmxoff vmxon A+ B+");
+		expect_trace(test, cpu, "B- A- vmxoff vmxon A+ B+");
 		KUNIT_EXPECT_TRUE(test, fleet_states[cpu].clients_up);
 	}
 	cpus_read_unlock();
@@ -187,13 +210,13 @@ static void refused_online_test(struct kunit *test)
 	unsigned int k = last_online();
 	const struct vmx_percpu *st = &fleet_states[k];
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
-	KUNIT_ASSERT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
+	if (!lock_and_enable(test))
+		return;
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
 	clear_traces();
 	clients[0].fail_cpu = k;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_online, true), -EIO);
-	EXPECT_TRACE(test, k, "vmxon A? vmxoff");
+	expect_trace(test, k, "vmxon A? vmxoff");
 	KUNIT_EXPECT_FALSE(test, st->enabled);
 	KUNIT_EXPECT_FALSE(test, fleet_cpus[k].vmxe);
 	KUNIT_EXPECT_NULL(test, st->region);
@@ -211,9 +234,9 @@ static void refused_online_vmxoff_fails_test(struct kunit *test)
 	unsigned int k = last_online();
 	const struct vmx_percpu *st = &fleet_states[k];
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
-	KUNIT_ASSERT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
+	if (!lock_and_enable(test))
+		return;
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
 	clients[1].fail_cpu = k;
 	fleet_cpus[k].vmxoff_ret = -EIO;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_online, true), 0);
@@ -233,8 +256,8 @@ static void suspend_resume_test(struct kunit *test)
 	unsigned int cpu;
 	int suspended, resumed, refused;
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	clear_traces();
 	local_irq_save(flags);
 	cpu = smp_processor_id();
@@ -247,7 +270,7 @@ static void suspend_resume_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, suspended, 0);
 	KUNIT_EXPECT_EQ(test, resumed, 0);
 	KUNIT_EXPECT_EQ(test, refused, -EIO);
-	EXPECT_TRACE(test, cpu,
+	expect_trace(test, cpu,
 		     "B- A- vmxoff vmxon A+ B+ B- A- vmxoff vmxon A? vmxoff");
 	KUNIT_EXPECT_FALSE(test, fleet_states[cpu].enabled);
 	KUNIT_EXPECT_NULL(test, fleet_states[cpu].region);
@@ -266,22 +289,49 @@ static void register_unregister_test(struct kunit *test)
 	struct vmxon_client *c = &clients[2].client;
 	unsigned int k = last_online(), cpu;
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	clear_traces();
 	clients[2].fail_cpu = k;
 	KUNIT_EXPECT_EQ(test, vmx_fleet_client_add(&fake_fleet, c), -EPERM);
 	for_each_online_cpu(cpu)
-		EXPECT_TRACE(test, cpu, cpu == k ? "C?" : "C+ C-");
+		expect_trace(test, cpu, cpu == k ? "C?" : "C+ C-");
 	clear_traces();
 	clients[2].fail_cpu = -1;
 	KUNIT_EXPECT_EQ(test, vmx_fleet_client_add(&fake_fleet, c), 0);
 	for_each_online_cpu(cpu)
-		EXPECT_TRACE(test, cpu, "C+");
+		expect_trace(test, cpu, "C+");
 	vmx_fleet_client_remove(&fake_fleet, &clients[0].client);
 	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
 	for_each_online_cpu(cpu)
-		EXPECT_TRACE(test, cpu, "C+ A- C- B- vmxoff");
+		expect_trace(test, cpu, "C+ A- C- B- vmxoff");
+	cpus_read_unlock();
+}
+
+/*
+ * A cpu_up that returns a positive value refuses too, and the caller gets
+ * an errno: a client that tests for a negative value must not believe it
+ * registered.
+ */
+static void positive_cpu_up_refuses_test(struct kunit *test)
+{
+	unsigned int k = last_online(), cpu;
+
+	clients[2].fail_cpu = k;
+	clients[2].fail_ret = 1;
+	if (!lock_and_enable(test))
+		return;
+	KUNIT_EXPECT_EQ(test, vmx_fleet_client_add(&fake_fleet,
+						   &clients[2].client), -EINVAL);
+	clients[1].fail_cpu = k;
+	clients[1].fail_ret = 1;
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_online, true), -EIO);
+	KUNIT_EXPECT_EQ(test, fleet_states[k].reason, VMX_REASON_CLIENT_REFUSED);
+	for_each_online_cpu(cpu)
+		KUNIT_EXPECT_FALSE_MSG(test, fleet_states[cpu].enabled && cpu == k,
+				       "cpu%u", cpu);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
 	cpus_read_unlock();
 }
 
@@ -294,8 +344,8 @@ static void register_skips_cpus_out_of_service_test(struct kunit *test)
 	unsigned int k = last_online(), cpu;
 
 	VMX_TEST_NEEDS_TWO_CPUS(test);
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	fleet_cpus[k].vmxoff_ret = -EIO;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), -EIO);
 	KUNIT_EXPECT_TRUE(test, fleet_states[k].enabled);
@@ -305,13 +355,13 @@ static void register_skips_cpus_out_of_service_test(struct kunit *test)
 						   &clients[2].client), 0);
 	vmx_fleet_client_remove(&fake_fleet, &clients[0].client);
 	for_each_online_cpu(cpu)
-		EXPECT_TRACE(test, cpu, cpu == k ? "" : "C+ A-");
+		expect_trace(test, cpu, cpu == k ? "" : "C+ A-");
 	/* No cpu_down twice: the disable's VMXOFF round alone reaches k. */
 	fleet_cpus[k].vmxoff_ret = 0;
 	clear_traces();
 	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
 	for_each_online_cpu(cpu)
-		EXPECT_TRACE(test, cpu, cpu == k ? "vmxoff" : "C- B- vmxoff");
+		expect_trace(test, cpu, cpu == k ? "vmxoff" : "C- B- vmxoff");
 	cpus_read_unlock();
 }
 
@@ -326,18 +376,18 @@ static void emergency_test(struct kunit *test)
 	unsigned int cpu;
 	char on[sizeof(fleet_cpus[0].trace)];
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!lock_and_enable(test))
+		return;
 	clear_traces();
 	local_irq_save(flags);
 	cpu = smp_processor_id();
-	vmx_fleet_cpu_emergency(&fake_fleet, cpu);
+	vmx_fleet_cpu_emergency(&fake_fleet, &fake_hw, cpu);
 	strscpy(on, fleet_cpus[cpu].trace, sizeof(on));
 	fleet_cpus[cpu].trace[0] = '\0';
-	vmx_fleet_cpu_emergency(&fake_fleet, cpu);
+	vmx_fleet_cpu_emergency(&fake_fleet, &fake_hw, cpu);
 	local_irq_restore(flags);
 	KUNIT_EXPECT_STREQ(test, on, "B! A! vmxoff");
-	EXPECT_TRACE(test, cpu, "vmxoff");
+	expect_trace(test, cpu, "vmxoff");
 	KUNIT_EXPECT_FALSE(test, fleet_states[cpu].enabled);
 	KUNIT_EXPECT_FALSE(test, fleet_states[cpu].clients_up);
 	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
@@ -352,6 +402,7 @@ static struct kunit_case vmx_client_cases[] = {
 	KUNIT_CASE(refused_online_vmxoff_fails_test),
 	KUNIT_CASE(suspend_resume_test),
 	KUNIT_CASE(register_unregister_test),
+	KUNIT_CASE(positive_cpu_up_refuses_test),
 	KUNIT_CASE(register_skips_cpus_out_of_service_test),
 	KUNIT_CASE(emergency_test),
 	{}

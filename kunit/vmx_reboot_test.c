@@ -36,7 +36,11 @@ static void reboot_cpu_down(struct vmxon_client *client, unsigned int cpu)
 static void reboot_stops_everything_test(struct kunit *test)
 {
 	static struct reboot_client rc = {
-		.client = { .name = "kunit_reboot", .cpu_down = reboot_cpu_down },
+		.client = {
+			.name = "kunit_reboot",
+			.owner = THIS_MODULE,
+			.cpu_down = reboot_cpu_down,
+		},
 	};
 	unsigned int cpu, last = 0, on = 0;
 	bool registered;
