@@ -2,6 +2,7 @@
 #
 # Users:       make [KDIR=...]   build vmxon.ko against a kernel tree
 #              make probe        build/vmx-probe, for vmx-status --probe
+# Clients:     make samples      build samples/client against KDIR and vmxon
 # Everyone:    make demo         vmxon in an emulated machine with VMX
 # Developers:  make test         everything, in emulators (see README.md)
 #              make check        W=1, sparse, checkpatch, kernel-doc
@@ -9,6 +10,9 @@
 #              make dkms-check   dkms add/build/remove, private DKMS tree
 #              make kernel-7.2   prepare a 7.2 tree for the refusal check
 KDIR ?= /lib/modules/$(shell uname -r)/build
+# The vmxon that samples link against: the directory of its Module.symvers
+# (this tree, after `make`).
+VMXON ?= $(CURDIR)
 
 all: modules
 
@@ -23,8 +27,16 @@ build/vmx-probe: tools/vmx-probe.c $(wildcard tools/include/*/*.h) vmx_caps.c \
 	@mkdir -p build
 	$(CC) -O2 -Wall -Wextra -Itools/include -o $@ tools/vmx-probe.c vmx_caps.c
 
+# The sample client, built out of tree as any client builds (its Makefile):
+# vmx_percpu.h from this tree, vmxon's symbols from VMXON/Module.symvers.
+samples:
+	@test -f $(VMXON)/Module.symvers || \
+		{ echo "no $(VMXON)/Module.symvers: run make first, or set VMXON="; exit 1; }
+	$(MAKE) -C samples/client KDIR=$(KDIR) VMXON=$(VMXON) VMXON_INCLUDE=$(CURDIR)
+
 clean:
-	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/samples/client clean; fi
 	rm -rf build
 
 test:
@@ -45,4 +57,4 @@ dkms-check:
 kernel-7.2:
 	scripts/kernel.sh --prepare 7.2
 
-.PHONY: all modules probe clean test check bench demo dkms-check kernel-7.2
+.PHONY: all modules probe samples clean test check bench demo dkms-check kernel-7.2
