@@ -383,7 +383,7 @@ int vmx_core_cpu_online(unsigned int cpu, bool rollback)
 		return 0;
 	}
 	if (err && vmx_core_state(cpu)->reason == VMX_REASON_CLIENT_REFUSED)
-		pr_err("cpu%u: refused online: a client refused it\n", cpu);
+		pr_err("cpu%u: refused online: a client refused it (client_refused)\n", cpu);
 	else if (err)
 		pr_err("cpu%u: refused online: %s, and vmxon holds VMX on every other CPU (write 0 to /sys/kernel/vmxon/enabled to online it without VMX)\n",
 		       cpu, vmx_reason_token(vmx_core_state(cpu)->reason));

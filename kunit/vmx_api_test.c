@@ -350,7 +350,7 @@ static void offline_rolled_back_test(struct kunit *test)
 	err = hotplug_fail(last, c->state);
 	if (err) {
 		vmxon_unregister(&cc->client);
-		kunit_skip(test, "cannot make a hotplug step fail (%d): no CONFIG_CPU_HOTPLUG_STATE_CONTROL",
+		kunit_skip(test, "no hotplug/fail (%d): CPU_HOTPLUG_STATE_CONTROL",
 			   err);
 	}
 	cc->fail_cpu = last;

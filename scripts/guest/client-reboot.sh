@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_client_reboot
-# targets: 6.1/bochs:4
+# targets: 6.1/bochs:4 6.12/bochs 6.12/bochs:4
 # `reboot -f` with the sample client (samples/client) loaded: vmxon calls
 # its cpu_down on every CPU before the reboot's VMXOFF, with
 # vmxon_going_down() true. The client's line "cpuN: cpu_down, VMCS cleared
@@ -8,9 +8,10 @@
 # operation: so each cpu_down came before that CPU's VMXOFF. The host
 # checks those lines and vmxon's reboot line, which precede the reset (as
 # in reboot.sh); the second boot loads both again. /init runs this
-# scenario last. The first boot's result crosses the reset in a CMOS byte,
-# through /dev/port, which 6.12's test kernel lacks (CONFIG_DEVPORT needs
-# CONFIG_DEVMEM there): on 6.1 only, in the 4-CPU target client4.
+# scenario last, one reboot scenario per target: on 6.1 in the 4-CPU
+# target client4 (6.1/bochs reboots for reboot.sh), on 6.12 with 2 and 4
+# CPUs. The first boot's result crosses the reset in a CMOS byte, through
+# /dev/port (a kernel without it skips: every boot would be a first one).
 if rebooted; then
 	cmos_write $REBOOT_CMOS 0
 	ktap_begin vmxon_client_reboot
