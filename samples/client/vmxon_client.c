@@ -15,10 +15,18 @@
  *   /sys/kernel/debug/vmxon_client/log     the last LOG_SIZE callbacks,
  *                                          "SEQ EVENT CPU", oldest first
  *   /sys/kernel/debug/vmxon_client/check   reading it runs VMPTRST on every
- *                                          online CPU: "cpuN loaded ok"
- *                                          when the client's VMCS is
- *                                          current exactly where vmxon
- *                                          holds VMX, else "... bad"
+ *                                          online CPU in VMX operation:
+ *                                          "cpuN loaded ok" when the
+ *                                          client's VMCS is current there,
+ *                                          "cpuN unloaded ok" when it is
+ *                                          not, else "... bad"
+ *
+ * The current VMCS is one per CPU, shared by every client of vmxon: after
+ * this client's cpu_up, another's may have made its own VMCS current. So a
+ * hypervisor built from this sample does, before each sequence of VMX
+ * instructions and with interrupts disabled, a VMPTRLD of its VMCS unless
+ * VMPTRST shows it current (as KVM's vmx_vcpu_load_vmcs()). The check file
+ * assumes this client is the only one that loads a VMCS.
  *
  * The module parameter fail_cpu_up=N (writable at run time) makes cpu_up
  * refuse CPU N with -EIO, to test how vmxon handles a client's refusal.
@@ -34,31 +42,40 @@
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/irqflags.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
+#include <linux/topology.h>
 #include <asm/asm.h>
 #include <asm/page.h>
 
 #include "vmx_percpu.h"
 
-/* How many callbacks the debugfs log keeps: a few rounds on a small VM. */
+/*
+ * How many callbacks the debugfs log keeps: a few rounds on a small VM
+ * (fewer than one registration on a machine with more CPUs).
+ */
 #define LOG_SIZE 256
 
+/* A test knob, not part of what a hypervisor needs: drop it when copying. */
 static int fail_cpu_up = -1;
 module_param(fail_cpu_up, int, 0644);
-MODULE_PARM_DESC(fail_cpu_up, "CPU whose cpu_up returns -EIO (-1: none)");
+MODULE_PARM_DESC(fail_cpu_up, "Test: CPU whose cpu_up returns -EIO (-1: none)");
 
 /**
  * struct client_cpu - what the client keeps for one CPU
  * @vmcs: its VMCS, a zeroed page with the revision id in its first u32.
  *	Allocated for every possible CPU at load: cpu_up runs with
  *	interrupts disabled, where it could not allocate.
- * @loaded: the VMCS may be current on this CPU. Set before VMPTRLD and
- *	cleared after VMCLEAR, so that an emergency that interrupts either
- *	one still VMCLEARs it (a VMCLEAR too many is harmless).
+ * @loaded: the VMCS may be active on this CPU (current, or cached by the
+ *	CPU). Set before VMPTRLD and cleared after a VMCLEAR that worked, so
+ *	that an emergency that interrupts either one still VMCLEARs it (a
+ *	VMCLEAR too many is harmless), and so that a VMCS still active is
+ *	never freed.
  * @up: cpu_up calls that loaded the VMCS
  * @down: cpu_down calls
  * @emergency: emergency calls
@@ -66,7 +83,8 @@ MODULE_PARM_DESC(fail_cpu_up, "CPU whose cpu_up returns -EIO (-1: none)");
  * @failures: VMX instructions that failed, and callbacks that came on the
  *	wrong CPU or with interrupts enabled
  *
- * Only this CPU writes it, in its callbacks; the debugfs files read it.
+ * Only this CPU writes it, in its callbacks (a callback on the wrong CPU
+ * only counts a failure); the debugfs files read it.
  */
 struct client_cpu {
 	void *vmcs;
@@ -184,7 +202,7 @@ static u64 vmcs_pa(struct client_cpu *c)
 /*
  * vmxon's contract: every callback runs on the CPU it names, with
  * interrupts disabled. A VMX instruction elsewhere would act on the wrong
- * CPU's VMCS pointer, so refuse, and say so loudly: a test must fail.
+ * CPU's VMCS pointer, so refuse, and count it: a test must fail.
  */
 static bool on_the_right_cpu(struct client_cpu *c, unsigned int cpu,
 			     const char *what)
@@ -192,8 +210,8 @@ static bool on_the_right_cpu(struct client_cpu *c, unsigned int cpu,
 	if (cpu == raw_smp_processor_id() && irqs_disabled())
 		return true;
 	c->failures++;
-	WARN_ONCE(1, "%s(%u) called on cpu%u, interrupts %s\n", what, cpu,
-		  raw_smp_processor_id(), irqs_disabled() ? "off" : "on");
+	pr_err("%s(%u) called on cpu%u, interrupts %s\n", what, cpu,
+	       raw_smp_processor_id(), irqs_disabled() ? "off" : "on");
 	return false;
 }
 
@@ -233,8 +251,10 @@ static int client_cpu_up(struct vmxon_client *client, unsigned int cpu)
 	if (!err)
 		err = vmx_vmptrld(vmcs_pa(c));
 	if (err) {
-		/* VMCLEAR again: a failed VMPTRLD may leave nothing loaded */
-		vmx_vmclear(vmcs_pa(c));
+		/*
+		 * Cleared (or never active), and not current: a VMPTRLD
+		 * that fails leaves the current-VMCS pointer as it was.
+		 */
 		barrier();
 		WRITE_ONCE(c->loaded, false);
 		c->failures++;
@@ -244,6 +264,7 @@ static int client_cpu_up(struct vmxon_client *client, unsigned int cpu)
 	}
 	c->up++;
 	log_event(EV_CPU_UP, cpu);
+	/* For the tests, which read the order of events in the kernel log. */
 	pr_info("cpu%u: cpu_up, VMCS loaded\n", cpu);
 	return 0;
 }
@@ -274,14 +295,15 @@ static void client_cpu_down(struct vmxon_client *client, unsigned int cpu)
 		pr_err("cpu%u: cpu_down without cpu_up\n", cpu);
 	}
 	err = vmx_vmclear(vmcs_pa(c));
-	barrier();
-	WRITE_ONCE(c->loaded, false);
 	if (err) {
+		/* Maybe still active: client_free() must not free it. */
 		c->failures++;
 		log_event(EV_FAILED, cpu);
 		pr_err("cpu%u: cpu_down: VMCLEAR failed (%d)\n", cpu, err);
 		return;
 	}
+	barrier();
+	WRITE_ONCE(c->loaded, false);
 	pr_info("cpu%u: cpu_down, VMCS cleared%s\n", cpu,
 		vmxon_going_down() ? " (going down)" : "");
 }
@@ -300,8 +322,12 @@ static void client_emergency(struct vmxon_client *client, unsigned int cpu)
 
 	c->emergency++;
 	log_event(EV_EMERGENCY, cpu);
-	if (READ_ONCE(c->loaded) && vmx_vmclear(vmcs_pa(c)))
+	if (!READ_ONCE(c->loaded))
+		return;
+	if (vmx_vmclear(vmcs_pa(c)))
 		c->failures++;
+	else
+		WRITE_ONCE(c->loaded, false);
 }
 
 static struct vmxon_client client = {
@@ -346,6 +372,9 @@ static int log_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(log);
 
+/* Serialises the readers of check: they share client_check. */
+static DEFINE_MUTEX(check_lock);
+
 /* on_each_cpu(): on each online CPU, interrupts disabled */
 static void check_this_cpu(void *unused)
 {
@@ -363,14 +392,21 @@ static int check_show(struct seq_file *m, void *v)
 {
 	unsigned int cpu;
 
+	mutex_lock(&check_lock);
 	/* the same CPUs for the IPIs and the report */
 	cpus_read_lock();
 	on_each_cpu(check_this_cpu, NULL, 1);
 	for_each_online_cpu(cpu) {
 		struct client_check *r = per_cpu_ptr(&client_check, cpu);
 		u64 pa = vmcs_pa(per_cpu_ptr(&client_cpu, cpu));
-		bool ok = r->loaded == r->enabled && !r->err &&
-			  (!r->loaded || r->current_vmcs == pa);
+		/*
+		 * Loaded: in VMX operation, and ours is current. Not loaded:
+		 * ours is not current (a CPU whose VMXOFF failed stays in VMX
+		 * operation after its cpu_down).
+		 */
+		bool ok = r->loaded ?
+			  r->enabled && !r->err && r->current_vmcs == pa :
+			  !r->enabled || (!r->err && r->current_vmcs != pa);
 
 		seq_printf(m, "cpu%u %s %s", cpu,
 			   r->loaded ? "loaded" : "unloaded", ok ? "ok" : "bad");
@@ -381,21 +417,25 @@ static int check_show(struct seq_file *m, void *v)
 		seq_putc(m, '\n');
 	}
 	cpus_read_unlock();
+	mutex_unlock(&check_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(check);
 
 static struct dentry *debugfs_dir;
 
+/* The VMCS pages; one that may still be active is leaked, not freed. */
 static void client_free(void)
 {
 	unsigned int cpu;
 
-	debugfs_remove_recursive(debugfs_dir);
 	for_each_possible_cpu(cpu) {
 		struct client_cpu *c = per_cpu_ptr(&client_cpu, cpu);
 
-		free_page((unsigned long)c->vmcs);
+		if (c->loaded)
+			pr_err("cpu%u: VMCS still active, page leaked\n", cpu);
+		else
+			free_page((unsigned long)c->vmcs);
 		c->vmcs = NULL;
 	}
 }
@@ -423,21 +463,22 @@ static int __init client_init(void)
 	unsigned int cpu;
 	int err;
 
+	/* 0: no CPU was checked, vmxon cannot be enabled. */
+	if (!revision)
+		return -ENODEV;
 	for_each_possible_cpu(cpu) {
 		struct client_cpu *c = per_cpu_ptr(&client_cpu, cpu);
+		struct page *page;
 
-		c->vmcs = (void *)get_zeroed_page(GFP_KERNEL);
-		if (!c->vmcs) {
+		page = alloc_pages_node(cpu_to_node(cpu),
+					GFP_KERNEL | __GFP_ZERO, 0);
+		if (!page) {
 			client_free();
 			return -ENOMEM;
 		}
+		c->vmcs = page_address(page);
 		*(u32 *)c->vmcs = revision;
 	}
-	debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("counts", 0444, debugfs_dir, NULL, &counts_fops);
-	debugfs_create_file("log", 0444, debugfs_dir, NULL, &log_fops);
-	debugfs_create_file("check", 0444, debugfs_dir, NULL, &check_fops);
-
 	err = vmxon_register(&client);
 	if (err) {
 		pr_err("vmxon_register failed (%d)\n", err);
@@ -445,6 +486,11 @@ static int __init client_init(void)
 		client_free();
 		return err;
 	}
+	/* After registering: before it, every CPU would read as unloaded. */
+	debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("counts", 0444, debugfs_dir, NULL, &counts_fops);
+	debugfs_create_file("log", 0444, debugfs_dir, NULL, &log_fops);
+	debugfs_create_file("check", 0444, debugfs_dir, NULL, &check_fops);
 	pr_info("registered, VMCS revision 0x%x\n", revision);
 	return 0;
 }
