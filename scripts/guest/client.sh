@@ -192,12 +192,9 @@ else
 fi
 
 # --- suspend and resume (pm_test core): every CPU down, then up --------------
-if ! grep -qw mem /sys/power/state || ! grep -qw deep /sys/power/mem_sleep; then
-	ktap_skip suspend_resume "no S3 ('deep') here: $(cat /sys/power/state) / $(cat /sys/power/mem_sleep)"
+if ! why=$(pm_test_core); then
+	ktap_skip suspend_resume "$why"
 else
-	echo deep >/sys/power/mem_sleep
-	echo core >/sys/power/pm_test
-	echo 0 >/sys/module/suspend/parameters/pm_test_delay
 	log_mark
 	kmsg_mark
 	ktap_run suspend_resume sh -c "echo mem > /sys/power/state"

@@ -144,12 +144,7 @@ resume_fails() {
 
 checks="no_vmx disabled_by_firmware cr0_fixed_bits cr4_fixed_bits vmcs_too_large vmcs_size_zero memtype_not_wb addr_32bit_only busy"
 has_s3=
-if grep -qw deep /sys/power/mem_sleep 2>/dev/null; then
-	has_s3=1
-	echo deep >/sys/power/mem_sleep
-	# No 5 s busy-wait at the test point: long in an emulator.
-	echo 0 >/sys/module/suspend/parameters/pm_test_delay
-fi
+pm_test_core >/dev/null && has_s3=1
 for cpu in $(online_cpus); do
 	ktap_run region_cpu$cpu enable_fails "$cpu" fail_region no_memory
 	for c in $checks; do

@@ -188,3 +188,17 @@ stop_vm() {
 	kill $VM_PID
 	wait $VM_PID 2>/dev/null
 }
+
+# pm_test_core: make the next `echo mem > /sys/power/state` stop at the
+# pm_test `core` point (S3, "deep", where syscore suspend and resume run),
+# without the 5 s busy-wait there, long in an emulator. Without S3 it
+# changes nothing, prints why and fails.
+pm_test_core() {
+	if ! grep -qw mem /sys/power/state || ! grep -qw deep /sys/power/mem_sleep; then
+		echo "no S3 ('deep') here: $(cat /sys/power/state) / $(cat /sys/power/mem_sleep)"
+		return 1
+	fi
+	echo deep >/sys/power/mem_sleep
+	echo core >/sys/power/pm_test
+	echo 0 >/sys/module/suspend/parameters/pm_test_delay
+}

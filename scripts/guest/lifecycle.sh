@@ -69,13 +69,9 @@ fi
 # offline, syscore suspend runs on the boot CPU, then everything resumes.
 if [ "$on" != on ]; then
 	ktap_skip suspend_resume "no VMX"
-elif ! grep -qw mem /sys/power/state || ! grep -qw deep /sys/power/mem_sleep; then
-	ktap_skip suspend_resume "no S3 ('deep') here: $(cat /sys/power/state) / $(cat /sys/power/mem_sleep)"
+elif ! why=$(pm_test_core); then
+	ktap_skip suspend_resume "$why"
 else
-	echo deep >/sys/power/mem_sleep
-	echo core >/sys/power/pm_test
-	# No 5 s busy-wait at the test point: long in an emulator.
-	echo 0 >/sys/module/suspend/parameters/pm_test_delay
 	kmsg_mark
 	ktap_run suspend_resume sh -c "echo mem > /sys/power/state"
 	echo none >/sys/power/pm_test
