@@ -311,22 +311,6 @@ static int hotplug_fail(unsigned int cpu, int state)
 	return ret < 0 ? ret : 0;
 }
 
-/* A hotplug step below vmxon's that an offline can be made to fail at. */
-struct rollback_case {
-	const char *desc;
-	int state;
-};
-
-static const struct rollback_case rollback_cases[] = {
-	/* On the CPU, in its hotplug thread. */
-	{ "cacheinfo online step", CPUHP_AP_BASE_CACHEINFO_ONLINE },
-	/* On the control CPU: takedown_cpu() restarts the CPU's thread. */
-	{ "teardown of the CPU", CPUHP_TEARDOWN_CPU },
-};
-
-VMX_TEST_CASE_DESC(rollback_case)
-KUNIT_ARRAY_PARAM(rollback, rollback_cases, rollback_case_desc);
-
 /*
  * An offline that fails below vmxon's step, after vmxon's teardown did
  * cpu_down and VMXOFF: cpuhp rolls it back through vmxon's online, which
@@ -335,9 +319,8 @@ KUNIT_ARRAY_PARAM(rollback, rollback_cases, rollback_case_desc);
  * CPU stays online and active, out of VMX operation and out of the
  * client's service, until it goes offline and comes back.
  */
-static void offline_rolled_back_test(struct kunit *test)
+static void offline_rolled_back(struct kunit *test, int state)
 {
-	const struct rollback_case *c = test->param_value;
 	struct count_client *cc = new_client(test);
 	unsigned int cpu, last = 0;
 	int err;
@@ -347,7 +330,7 @@ static void offline_rolled_back_test(struct kunit *test)
 	for_each_online_cpu(cpu)
 		last = cpu;
 	KUNIT_ASSERT_EQ(test, vmxon_register(&cc->client), 0);
-	err = hotplug_fail(last, c->state);
+	err = hotplug_fail(last, state);
 	if (err) {
 		vmxon_unregister(&cc->client);
 		kunit_skip(test, "no hotplug/fail (%d): CPU_HOTPLUG_STATE_CONTROL",
@@ -370,6 +353,23 @@ static void offline_rolled_back_test(struct kunit *test)
 	vmxon_unregister(&cc->client);
 	KUNIT_EXPECT_EQ(test, atomic_read(&cc->downs[last]), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&cc->irqs_on), 0);
+}
+
+/*
+ * Two cases, not one parameterised case: on 6.1 KUnit prints a skipped
+ * parameter as passed.
+ */
+
+/* The cacheinfo step, on the CPU in its hotplug thread. */
+static void offline_rolled_back_on_cpu_test(struct kunit *test)
+{
+	offline_rolled_back(test, CPUHP_AP_BASE_CACHEINFO_ONLINE);
+}
+
+/* The CPU's teardown on the control CPU: takedown_cpu() restarts its thread. */
+static void offline_rolled_back_on_control_cpu_test(struct kunit *test)
+{
+	offline_rolled_back(test, CPUHP_TEARDOWN_CPU);
 }
 
 /*
@@ -437,7 +437,8 @@ static struct kunit_case vmx_api_cases[] = {
 	KUNIT_CASE(kvm_intel_excluded_test),
 	KUNIT_CASE(kvm_intel_without_vmx_test),
 	KUNIT_CASE(suspend_while_registering_test),
-	KUNIT_CASE_PARAM(offline_rolled_back_test, rollback_gen_params),
+	KUNIT_CASE(offline_rolled_back_on_cpu_test),
+	KUNIT_CASE(offline_rolled_back_on_control_cpu_test),
 	KUNIT_CASE(cpu_out_of_range_test),
 	{}
 };
