@@ -112,8 +112,9 @@ static void vmx_emergency_disable(void)
 	vmx_fleet_cpu_emergency(&vmx_fleet, &vmx_hw_real, smp_processor_id());
 }
 
-/* Is the module @name loaded (or built in)? Every module's kobject is in
- * the kset of ours, /sys/module.
+/*
+ * The kobject of the module @name, loaded or built in, or NULL: every
+ * module's kobject is in the kset of ours, /sys/module.
  */
 static struct kobject *vmx_module_kobj(const char *name)
 {
