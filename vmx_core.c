@@ -136,6 +136,7 @@ static struct kobject *vmx_module_kobj(const char *name)
 static const char *vmx_kvm_holder(void)
 {
 	struct kobject *kobj;
+	struct module *kvm;
 	bool in_use;
 
 	lockdep_assert_held(&vmx_lock);
@@ -149,10 +150,9 @@ static const char *vmx_kvm_holder(void)
 	kobj = vmx_module_kobj("kvm");
 	if (!kobj)
 		return NULL;
-	/* A module's memory stays while its kobject is held. A built-in kvm has none. */
-	in_use = container_of(kobj, struct module_kobject, kobj)->mod &&
-		 module_refcount(container_of(kobj, struct module_kobject,
-					      kobj)->mod) > 0;
+	/* Its memory stays while its kobject is held; a built-in kvm has none. */
+	kvm = container_of(kobj, struct module_kobject, kobj)->mod;
+	in_use = kvm && module_refcount(kvm) > 0;
 	kobject_put(kobj);
 	return in_use ? "kvm is in use, kvm_intel may be loading" : NULL;
 }

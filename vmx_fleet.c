@@ -510,7 +510,7 @@ int vmx_fleet_client_add(const struct vmx_fleet *f,
 	struct vmx_client_round r = {
 		.f = f, .client = client, .err = ATOMIC_INIT(0),
 	};
-	int err = 0;
+	int err;
 
 	if (!zalloc_cpumask_var(&r.up, GFP_KERNEL))
 		return -ENOMEM;
