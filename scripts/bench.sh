@@ -31,7 +31,7 @@ mkdir -p "$out"
 start=$(date +%s)
 
 "$VMXON_TOP/scripts/deps.sh" gnuplot-nox || die "could not install the dependencies"
-ktree=$("$VMXON_TOP/scripts/kernel.sh" --bench $series) || die "no $series bench kernel"
+ktree=$("$VMXON_TOP/scripts/kernel.sh" --variant bench $series) || die "no $series bench kernel"
 log "building the modules against the $series bench kernel"
 # A plain build (no fault injection), as users get it.
 build_module "$ktree" "$out/modules" ||

@@ -8,9 +8,10 @@
 #
 #   scripts/kernel.sh [SERIES]            build if needed, print the tree path
 #   scripts/kernel.sh --path [SERIES]     print the tree path only
-#   scripts/kernel.sh --bench [SERIES]    the same without the debugging
-#                                         options (scripts/kernel-bench.config
-#                                         merged last), for `make bench`
+#   scripts/kernel.sh --variant V [SERIES]  the same with scripts/kernel-V.config
+#                                         merged last: bench (no debugging
+#                                         options, for `make bench`), kasan
+#                                         (KASAN and UBSAN), kcsan (KCSAN)
 #   scripts/kernel.sh --prepare SERIES    only `make defconfig modules_prepare`:
 #                                         enough to compile modules against
 #   scripts/kernel.sh --path --prepare SERIES   that tree's path only
@@ -21,11 +22,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-path_only=0 prepare=0 bench=0
+path_only=0 prepare=0 variant=
 while :; do
 	case "${1:-}" in
 	--path) path_only=1; shift ;;
-	--bench) bench=1; shift ;;
+	--variant) variant=${2:?--variant needs a name}; shift 2 ;;
 	--prepare) prepare=1; shift ;;
 	*) break ;;
 	esac
@@ -54,7 +55,11 @@ fi
 fragments=("$VMXON_TOP/scripts/kernel.config")
 [ -f "$VMXON_TOP/scripts/kernel-$series.config" ] &&
 	fragments+=("$VMXON_TOP/scripts/kernel-$series.config")
-[ "$bench" = 1 ] && fragments+=("$VMXON_TOP/scripts/kernel-bench.config")
+if [ -n "$variant" ]; then
+	[ -f "$VMXON_TOP/scripts/kernel-$variant.config" ] ||
+		die "no kernel variant $variant (scripts/kernel-$variant.config)"
+	fragments+=("$VMXON_TOP/scripts/kernel-$variant.config")
+fi
 # With the common fragment alone this is the hash of that one file, as it
 # always was: adding a series' fragment never changes another's cache key.
 key=$(cat "${fragments[@]}" | sha256sum | cut -c1-12)
