@@ -41,7 +41,8 @@ EXPORT_SYMBOL_NS_GPL(vmxon_vmcs_revision_id, VMXON_NS);
  */
 bool vmxon_cpu_is_enabled(unsigned int cpu)
 {
-	if (cpu >= nr_cpu_ids)
+	/* cpu_possible() alone would warn about a number past the mask. */
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
 		return false;
 	return vmx_percpu_is_enabled(vmx_core_state(cpu));
 }
@@ -56,7 +57,7 @@ EXPORT_SYMBOL_NS_GPL(vmxon_cpu_is_enabled, VMXON_NS);
  */
 enum vmx_reason vmxon_cpu_reason(unsigned int cpu)
 {
-	if (cpu >= nr_cpu_ids)
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
 		return VMX_REASON_COUNT;
 	return READ_ONCE(vmx_core_state(cpu)->reason);
 }

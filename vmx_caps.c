@@ -3,8 +3,8 @@
  * VMX readiness decisions, from register values only.
  *
  * The checks follow Linux KVM (arch/x86/kvm/vmx/vmx.c) and the SDM, in the
- * order a CPU is enabled: CPUID, ownership (CR4.VMXE), IA32_FEATURE_CONTROL,
- * CR0/CR4 fixed bits, IA32_VMX_BASIC.
+ * order a CPU is enabled: CPUID, ownership (CR4.VMXE), IA32_FEATURE_CONTROL
+ * and the kernel's X86_FEATURE_VMX, CR0/CR4 fixed bits, IA32_VMX_BASIC.
  *
  * - CR validity is (v & fixed0) == fixed0 && (v & ~fixed1) == 0: every bit
  *   fixed to 1 is set, and no bit fixed to 0.
@@ -13,9 +13,7 @@
  * - The region size must be 1..4096 bytes, as in KVM: real parts report
  *   1 KiB. INS/OUTS reporting and the TRUE controls are decoded but not
  *   required: VMXON needs neither, and KVM does not refuse without them.
- * - An unlocked IA32_FEATURE_CONTROL gets "VMXON outside SMX", "inside SMX"
- *   too when CR4.SMXE is set, and the lock bit, as arch/x86/kernel/cpu/
- *   feat_ctl.c does; other bits are kept.
+ * - IA32_FEATURE_CONTROL and SMX: see vmx_check_feature_control().
  * - CR4.VMXE counts as set when either the hardware or the kernel's CR4
  *   shadow has it: a hypervisor that took VMX may have set it in either.
  */
@@ -43,6 +41,7 @@ static const char *const vmx_reason_tokens[VMX_REASON_COUNT] = {
 	[VMX_REASON_VMXOFF_FAILED]	  = "vmxoff_failed",
 	[VMX_REASON_FEATURE_CONTROL_WRITE_FAILED] = "feature_control_write_failed",
 	[VMX_REASON_CLIENT_REFUSED]	  = "client_refused",
+	[VMX_REASON_DISABLED_BY_KERNEL]	  = "disabled_by_kernel",
 };
 
 /**
@@ -77,6 +76,7 @@ int vmx_reason_errno(enum vmx_reason reason)
 		return 0;
 	case VMX_REASON_NO_VMX:
 	case VMX_REASON_DISABLED_BY_FIRMWARE:
+	case VMX_REASON_DISABLED_BY_KERNEL:
 	case VMX_REASON_VMCS_TOO_LARGE:
 	case VMX_REASON_VMCS_SIZE_ZERO:
 	case VMX_REASON_MEMTYPE_NOT_WB:
@@ -117,25 +117,51 @@ enum vmx_reason vmx_check_cpuid(u32 cpuid1_ecx)
 EXPORT_SYMBOL_IF_KUNIT(vmx_check_cpuid);
 
 /**
- * vmx_check_feature_control() - may VMXON run, per IA32_FEATURE_CONTROL
- * @msr: the MSR's value
- * @smx: CR4.SMXE is set, so VMXON needs "enabled inside SMX"
+ * vmx_check_feature_control() - may VMXON run, per IA32_FEATURE_CONTROL and
+ *	the kernel's word on VMX
+ * @msr: IA32_FEATURE_CONTROL
+ * @kernel_vmx: the kernel's X86_FEATURE_VMX for this CPU
  * @write: set to the value to write (and lock) first, or 0 for none
+ *
+ * Whether VMXON needs "enabled inside SMX" or "outside SMX" depends on SMX
+ * operation (a TXT launch), which only tboot_enabled() tells, and modules
+ * cannot call it. feat_ctl.c does, at boot: it locks an unlocked MSR and
+ * clears X86_FEATURE_VMX when the bit for the kernel's mode is clear. So:
+ *
+ * - Locked without either enable bit: disabled by firmware.
+ * - Locked with an enable bit: the kernel's verdict decides. Without
+ *   X86_FEATURE_VMX, a missing "outside SMX" bit is firmware's doing;
+ *   otherwise the kernel turned VMX off (clearcpuid=vmx, or the "inside
+ *   SMX" bit missing under tboot: its log says which).
+ * - Unlocked (firmware reset it, or feat_ctl never ran): not in SMX
+ *   operation, since GETSEC[SENTER] needs the MSR locked. Written as
+ *   feat_ctl.c writes it, from nothing but the lock bit and "VMXON outside
+ *   SMX": whatever else firmware left there is not enabled behind its back.
+ *   Unless the kernel turned VMX off.
  *
  * A locked MSR is never written: the write would fault.
  *
  * Context: Any context.
- * Return: VMX_REASON_OK or VMX_REASON_DISABLED_BY_FIRMWARE.
+ * Return: VMX_REASON_OK, VMX_REASON_DISABLED_BY_FIRMWARE or
+ * VMX_REASON_DISABLED_BY_KERNEL.
  */
-enum vmx_reason vmx_check_feature_control(u64 msr, bool smx, u64 *write)
+enum vmx_reason vmx_check_feature_control(u64 msr, bool kernel_vmx,
+					   u64 *write)
 {
-	u64 need = smx ? VMXCAP_FC_VMXON_INSIDE_SMX : VMXCAP_FC_VMXON_OUTSIDE_SMX;
-
 	*write = 0;
-	if (msr & VMXCAP_FC_LOCKED)
-		return msr & need ? VMX_REASON_OK :
-				    VMX_REASON_DISABLED_BY_FIRMWARE;
-	*write = msr | need | VMXCAP_FC_VMXON_OUTSIDE_SMX | VMXCAP_FC_LOCKED;
+	if (msr & VMXCAP_FC_LOCKED) {
+		if (!(msr & (VMXCAP_FC_VMXON_INSIDE_SMX |
+			     VMXCAP_FC_VMXON_OUTSIDE_SMX)))
+			return VMX_REASON_DISABLED_BY_FIRMWARE;
+		if (kernel_vmx)
+			return VMX_REASON_OK;
+		return msr & VMXCAP_FC_VMXON_OUTSIDE_SMX ?
+			VMX_REASON_DISABLED_BY_KERNEL :
+			VMX_REASON_DISABLED_BY_FIRMWARE;
+	}
+	if (!kernel_vmx)
+		return VMX_REASON_DISABLED_BY_KERNEL;
+	*write = VMXCAP_FC_LOCKED | VMXCAP_FC_VMXON_OUTSIDE_SMX;
 	return VMX_REASON_OK;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_check_feature_control);
@@ -313,7 +339,7 @@ enum vmx_reason vmx_check_cpu(const struct vmx_cpu_regs *regs,
 		r = VMX_REASON_BUSY;
 	if (r == VMX_REASON_OK)
 		r = vmx_check_feature_control(regs->feature_control,
-					      regs->cr4 & VMXCAP_CR4_SMXE,
+					      regs->kernel_vmx,
 					      &verdict->feature_control_write);
 	if (r == VMX_REASON_OK)
 		r = vmx_check_cr0(regs->cr0, caps->msr[VMX_CAP_CR0_FIXED0],

@@ -20,7 +20,6 @@
 
 /* CR4 */
 #define VMXCAP_CR4_VMXE			BIT_ULL(13)
-#define VMXCAP_CR4_SMXE			BIT_ULL(14)
 
 /* IA32_FEATURE_CONTROL (MSR 0x3a) */
 #define VMXCAP_FC_LOCKED			BIT_ULL(0)
@@ -95,6 +94,10 @@ struct vmx_basic_info {
 /**
  * struct vmx_cpu_regs - everything the checks read from one CPU
  * @cpuid1_ecx: CPUID leaf 1, ECX
+ * @kernel_vmx: the kernel's X86_FEATURE_VMX for this CPU (the "vmx" flag of
+ *	/proc/cpuinfo): cleared by clearcpuid=vmx, and by feat_ctl.c when
+ *	IA32_FEATURE_CONTROL does not allow VMXON in the mode the kernel runs
+ *	in (inside SMX under tboot, outside otherwise)
  * @cr0: CR0
  * @cr4: CR4, as the kernel believes it (its shadow) ORed with the hardware
  *	 value: VMXE set in either means VMX is not ours to take
@@ -103,6 +106,7 @@ struct vmx_basic_info {
  */
 struct vmx_cpu_regs {
 	u32 cpuid1_ecx;
+	bool kernel_vmx;
 	u64 cr0;
 	u64 cr4;
 	u64 feature_control;
@@ -127,7 +131,8 @@ struct vmx_verdict {
 const char *vmx_reason_token(enum vmx_reason reason);
 int vmx_reason_errno(enum vmx_reason reason);
 enum vmx_reason vmx_check_cpuid(u32 cpuid1_ecx);
-enum vmx_reason vmx_check_feature_control(u64 msr, bool smx, u64 *write);
+enum vmx_reason vmx_check_feature_control(u64 msr, bool kernel_vmx,
+					   u64 *write);
 u64 vmx_fixed_bits_offending(u64 val, u64 fixed0, u64 fixed1);
 enum vmx_reason vmx_check_cr0(u64 cr0, u64 fixed0, u64 fixed1, u64 *bad);
 enum vmx_reason vmx_check_cr4(u64 cr4, u64 fixed0, u64 fixed1, u64 *bad);

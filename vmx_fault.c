@@ -83,6 +83,9 @@ static void vmx_fault_break(struct vmx_cpu_regs *r, enum vmx_reason reason)
 	case VMX_REASON_DISABLED_BY_FIRMWARE:
 		r->feature_control = VMXCAP_FC_LOCKED;
 		break;
+	case VMX_REASON_DISABLED_BY_KERNEL:
+		r->kernel_vmx = false;
+		break;
 	case VMX_REASON_CR0_FIXED_BITS:
 		r->cr0 &= ~BIT_ULL(__ffs64(r->caps.msr[VMX_CAP_CR0_FIXED0] | 1));
 		break;

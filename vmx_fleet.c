@@ -36,7 +36,7 @@ static void vmx_report(const struct vmx_percpu *st, bool failed)
 
 	snprintf(values, sizeof(values),
 		 "feature_control 0x%llx, cr0 0x%llx, cr4 0x%llx, bad bits 0x%llx, vmx_basic 0x%llx",
-		 r->feature_control, r->cr0, r->cr4, st->verdict.bad_bits,
+		 st->feature_control, r->cr0, r->cr4, st->verdict.bad_bits,
 		 r->caps.msr[VMX_CAP_BASIC]);
 	if (failed)
 		pr_err("cpu%u: %s (%s)\n", st->cpu,
@@ -169,7 +169,7 @@ static void vmx_disable_ipi(void *fleet)
 	struct vmx_percpu *st = f->state(smp_processor_id());
 
 	if (st->enabled && vmx_cpu_down(f, st))
-		atomic_inc(&f->stats->vmxoff_failures);
+		cpumask_set_cpu(st->cpu, &f->stats->vmxoff_failed);
 }
 
 /**
@@ -194,13 +194,16 @@ int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking)
 	vmx_broadcast(vmx_check_ipi, f);
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
+		enum vmx_reason reason = st->reason;
 
-		vmx_caps_agree(f->ref, &have_ref, &st->regs.caps, &st->reason);
-		if (st->reason == VMX_REASON_OK && !only_checking)
+		vmx_caps_agree(f->ref, &have_ref, &st->regs.caps, &reason);
+		if (reason != st->reason)
+			vmx_percpu_fail(st, reason);
+		if (reason == VMX_REASON_OK && !only_checking)
 			continue;
 		vmx_report(st, !only_checking);
 		if (!err)
-			err = vmx_reason_errno(st->reason);
+			err = vmx_reason_errno(reason);
 	}
 	return err;
 }
@@ -230,19 +233,19 @@ int vmx_fleet_disable(const struct vmx_fleet *f)
 {
 	unsigned int rounds = f->stats->rounds, cpu;
 	u64 start = ktime_get_ns(), t = start;
-	int failed, err = 0;
+	int err = 0;
 
 	/* First: nothing may take a CPU for enabled while its VMXOFF runs. */
 	WRITE_ONCE(*f->enabled, false);
-	atomic_set(&f->stats->vmxoff_failures, 0);
+	cpumask_clear(&f->stats->vmxoff_failed);
 	vmx_broadcast(vmx_disable_ipi, f);
 	vmx_phase_end(f, VMX_PHASE_VMXOFF, &t);
-	failed = atomic_read(&f->stats->vmxoff_failures);
+	/* This round's failures, and CPUs left in VMX operation before it. */
 	for_each_possible_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
 		if (st->enabled ||
-		    (failed && st->reason == VMX_REASON_VMXOFF_FAILED)) {
+		    cpumask_test_cpu(cpu, &f->stats->vmxoff_failed)) {
 			vmx_report(st, true);
 			err = -EIO;
 		}
@@ -282,7 +285,7 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 		struct vmx_percpu *st = f->state(cpu);
 
 		if (vmx_region_alloc(st)) {
-			st->reason = VMX_REASON_NO_MEMORY;
+			vmx_percpu_fail(st, VMX_REASON_NO_MEMORY);
 			vmx_report(st, true);
 			vmx_fleet_free_regions(f);
 			vmx_phase_end(f, VMX_PHASE_ALLOC, &t);
@@ -318,9 +321,12 @@ static int vmx_fleet_check_joining(const struct vmx_fleet *f,
 {
 	bool have_ref = true;
 
+	enum vmx_reason reason;
+
 	vmx_percpu_check(st, f->hw);
-	vmx_caps_agree(f->ref, &have_ref, &st->regs.caps, &st->reason);
-	return vmx_reason_errno(st->reason);
+	reason = st->reason;
+	vmx_caps_agree(f->ref, &have_ref, &st->regs.caps, &reason);
+	return vmx_percpu_fail(st, reason);
 }
 
 /**

@@ -35,6 +35,7 @@
 #define _VMX_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
@@ -97,6 +98,8 @@ static inline int vmx_fault_init(struct dentry *dir)
  * @clients_up: @enabled, and every client's cpu_up returned 0 on @cpu and
  *	no cpu_down followed: the clients may use @cpu
  * @reason: outcome of the last check, enable or disable
+ * @feature_control: IA32_FEATURE_CONTROL as last read, at the last check or
+ *	after this module wrote it: what sysfs shows
  * @regs: the register values read at the last check
  * @verdict: what vmx_check_cpu() made of @regs
  *
@@ -104,7 +107,10 @@ static inline int vmx_fault_init(struct dentry *dir)
  * exceptions: @region, which vmx_region.c allocates and frees while @cpu is
  * not in VMX operation, and @reason, which the fleet's caller also sets
  * (an inconsistent CPU, a failed allocation) after a cross-CPU round, under
- * the module's lock, when @cpu is not changing it.
+ * the module's lock, when @cpu is not changing it. The fields that sysfs,
+ * clients or the emergency path read without a lock (@enabled,
+ * @clients_up, @reason, @vmcs_revision_id, @feature_control) are written
+ * with WRITE_ONCE.
  */
 struct vmx_percpu {
 	unsigned int cpu;
@@ -113,6 +119,7 @@ struct vmx_percpu {
 	bool enabled;
 	bool clients_up;
 	enum vmx_reason reason;
+	u64 feature_control;
 	struct vmx_cpu_regs regs;
 	struct vmx_verdict verdict;
 };
@@ -151,7 +158,7 @@ enum vmx_phase {
  *	reboot's)
  * @disable_rounds: how many rounds it took
  * @phase_ns: where the time went, 0 for a phase not reached
- * @vmxoff_failures: CPUs whose VMXOFF failed or faulted in the last
+ * @vmxoff_failed: the CPUs whose VMXOFF failed or faulted in the last
  *	vmx_fleet_disable()
  */
 struct vmx_fleet_stats {
@@ -161,7 +168,7 @@ struct vmx_fleet_stats {
 	u64 disable_ns;
 	unsigned int disable_rounds;
 	u64 phase_ns[VMX_PHASE_COUNT];
-	atomic_t vmxoff_failures;
+	struct cpumask vmxoff_failed;
 };
 
 /**

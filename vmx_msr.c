@@ -2,6 +2,7 @@
 /*
  * The real hardware behind struct vmx_hw. Nothing here decides anything.
  */
+#include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/perf_event.h>
 #include <asm/processor.h>
@@ -20,6 +21,15 @@
 #error "vmxon: this kernel restricts the CR4 helpers to KVM; vmxon supports Linux 6.1 to 6.18"
 #endif
 
+/*
+ * Without the kernel's emergency virtualization callback, a crash would
+ * leave CPUs in VMX operation, where INIT is blocked: the kdump kernel
+ * could not start them.
+ */
+#ifndef VMX_HAVE_EMERGENCY_VIRT_CALLBACK
+#error "vmxon: this kernel has no emergency virtualization callback (cpu_emergency_register_virt_callback(): Linux 6.6 or a 6.1.y backport, built with KVM)"
+#endif
+
 /* 6.16 renamed the 64-bit MSR accessors. */
 #ifdef VMX_HAVE_RDMSRQ
 #define vmx_rdmsr_safe rdmsrq_safe
@@ -34,7 +44,6 @@ static_assert(VMXCAP_FC_LOCKED == FEAT_CTL_LOCKED);
 static_assert(VMXCAP_FC_VMXON_INSIDE_SMX == FEAT_CTL_VMX_ENABLED_INSIDE_SMX);
 static_assert(VMXCAP_FC_VMXON_OUTSIDE_SMX == FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX);
 static_assert(VMXCAP_CR4_VMXE == X86_CR4_VMXE);
-static_assert(VMXCAP_CR4_SMXE == X86_CR4_SMXE);
 static_assert(VMX_CAP_MSR_BASE == MSR_IA32_VMX_BASIC);
 static_assert(VMX_CAP_MSR_BASE + VMX_CAP_VMFUNC == MSR_IA32_VMX_VMFUNC);
 
@@ -44,6 +53,7 @@ static void hw_read_regs(struct vmx_cpu_regs *regs)
 
 	*regs = (struct vmx_cpu_regs){};
 	regs->cpuid1_ecx = cpuid_ecx(1);
+	regs->kernel_vmx = this_cpu_has(X86_FEATURE_VMX);
 	regs->cr0 = read_cr0();
 	regs->cr4 = __read_cr4() | cr4_read_shadow();
 	if (vmx_rdmsr_safe(MSR_IA32_FEAT_CTL, &regs->feature_control))
@@ -54,6 +64,11 @@ static void hw_read_regs(struct vmx_cpu_regs *regs)
 		else
 			regs->caps.present |= BIT(i);
 	}
+}
+
+static int hw_read_feature_control(u64 *val)
+{
+	return vmx_rdmsr_safe(MSR_IA32_FEAT_CTL, val) ? -EIO : 0;
 }
 
 static int hw_write_feature_control(u64 val)
@@ -109,6 +124,7 @@ fault:
 
 const struct vmx_hw vmx_hw_real = {
 	.read_regs		= hw_read_regs,
+	.read_feature_control	= hw_read_feature_control,
 	.write_feature_control	= hw_write_feature_control,
 	.vmxe_set		= hw_vmxe_set,
 	.cr4_set_vmxe		= hw_cr4_set_vmxe,

@@ -19,19 +19,24 @@
  * struct vmx_hw - one CPU's VMX hardware
  * @read_regs: read everything vmx_check_cpu() decides on; capability MSRs
  *	that fault are left 0 and absent from @regs->caps.present
+ * @read_feature_control: read IA32_FEATURE_CONTROL; 0 or -EIO on a fault
  * @write_feature_control: write IA32_FEATURE_CONTROL; 0 or -EIO on a fault
  * @vmxe_set: CR4.VMXE is set, in CR4 or in the kernel's CR4 shadow
  * @cr4_set_vmxe: set CR4.VMXE, through the kernel's CR4 shadow
  * @cr4_clear_vmxe: clear CR4.VMXE, through the kernel's CR4 shadow
- * @vmxon: VMXON with the region at @phys. 0; -EFAULT when it faulted
- *	(#GP/#UD: not in VMX operation); -EIO on VMfailInvalid (not in VMX
- *	operation); -EBUSY on VMfailValid (already in VMX operation)
- * @vmxoff: VMXOFF. 0; -EFAULT when it faulted (not in VMX operation);
- *	-EIO on VMfail (still in VMX operation)
+ * @vmxon: VMXON with the region at @phys. 0; -EFAULT when it faulted (#GP:
+ *	CR4.VMXE clear, IA32_FEATURE_CONTROL forbids it, a CR fixed bit; #UD);
+ *	-EIO on VMfailInvalid, which outside VMX operation is a bad region
+ *	(address or revision id) but in VMX root operation means no current
+ *	VMCS; -EBUSY on VMfailValid: VMX root operation with a current VMCS
+ * @vmxoff: VMXOFF. 0; -EFAULT when it faulted (#UD: not in VMX operation);
+ *	-EIO on VMfail (still in VMX operation, e.g. the dual-monitor
+ *	treatment of SMM is active)
  * @pt_handle_vmx: tell Intel PT that VMX operation begins (1) or ends (0)
  */
 struct vmx_hw {
 	void (*read_regs)(struct vmx_cpu_regs *regs);
+	int (*read_feature_control)(u64 *val);
 	int (*write_feature_control)(u64 val);
 	bool (*vmxe_set)(void);
 	void (*cr4_set_vmxe)(void);

@@ -10,6 +10,10 @@
  * - A failed VMXON clears VMXE again only when the CPU is not in VMX
  *   operation; a failed VMXOFF that leaves it in VMX operation keeps VMXE
  *   and the region (clearing VMXE there is a #GP).
+ * - Intel PT hears that VMX operation ends only when it did: never while
+ *   the CPU stays in VMX operation, ours or another's.
+ * - Sysfs and clients read @reason, @vmcs_revision_id, @feature_control
+ *   and @enabled without a lock: they are written with WRITE_ONCE.
  */
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -58,9 +62,10 @@ int vmx_percpu_check(struct vmx_percpu *st, const struct vmx_hw *hw)
 {
 	hw->read_regs(&st->regs);
 	vmx_check_cpu(&st->regs, &st->verdict);
-	st->vmcs_revision_id = st->verdict.basic.revision_id;
-	st->reason = st->verdict.reason;
-	return vmx_reason_errno(st->reason);
+	WRITE_ONCE(st->feature_control, st->regs.feature_control);
+	WRITE_ONCE(st->vmcs_revision_id, st->verdict.basic.revision_id);
+	WRITE_ONCE(st->reason, st->verdict.reason);
+	return vmx_reason_errno(st->verdict.reason);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_percpu_check);
 
@@ -74,8 +79,29 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_percpu_check);
  */
 int vmx_percpu_fail(struct vmx_percpu *st, enum vmx_reason reason)
 {
-	st->reason = reason;
+	WRITE_ONCE(st->reason, reason);
 	return vmx_reason_errno(reason);
+}
+
+/*
+ * Write IA32_FEATURE_CONTROL as the check decided, and read it back: the
+ * write must have locked it with VMXON allowed. Sysfs shows what was read.
+ */
+static int vmx_percpu_lock_feature_control(struct vmx_percpu *st,
+					   const struct vmx_hw *hw)
+{
+	u64 val, write;
+
+	if (hw->write_feature_control(st->verdict.feature_control_write) ||
+	    hw->read_feature_control(&val))
+		return vmx_percpu_fail(st,
+				       VMX_REASON_FEATURE_CONTROL_WRITE_FAILED);
+	WRITE_ONCE(st->feature_control, val);
+	if (vmx_check_feature_control(val, st->regs.kernel_vmx, &write) !=
+	    VMX_REASON_OK || write)
+		return vmx_percpu_fail(st,
+				       VMX_REASON_FEATURE_CONTROL_WRITE_FAILED);
+	return 0;
 }
 
 /**
@@ -107,10 +133,11 @@ int vmx_percpu_vmxon(struct vmx_percpu *st, const struct vmx_hw *hw)
 	region = page_address(st->region);
 	if (*region != st->vmcs_revision_id)
 		return vmx_percpu_fail(st, VMX_REASON_INCONSISTENT);
-	if (st->verdict.feature_control_write &&
-	    hw->write_feature_control(st->verdict.feature_control_write))
-		return vmx_percpu_fail(st,
-				       VMX_REASON_FEATURE_CONTROL_WRITE_FAILED);
+	if (st->verdict.feature_control_write) {
+		r = vmx_percpu_lock_feature_control(st, hw);
+		if (r)
+			return r;
+	}
 
 	hw->pt_handle_vmx(1);
 	hw->cr4_set_vmxe();
@@ -119,10 +146,15 @@ int vmx_percpu_vmxon(struct vmx_percpu *st, const struct vmx_hw *hw)
 		WRITE_ONCE(st->enabled, true);
 		return 0;
 	}
-	/* VMfailValid: already in (someone else's) VMX operation. */
-	if (r != -EBUSY)
+	/*
+	 * VMfailValid: in VMX root operation with a current VMCS, someone
+	 * else's (VMXE was clear just before, so not by a VMXON of ours):
+	 * their VMXE stays, and so does PT's "in VMX operation".
+	 */
+	if (r != -EBUSY) {
 		hw->cr4_clear_vmxe();
-	hw->pt_handle_vmx(0);
+		hw->pt_handle_vmx(0);
+	}
 	switch (r) {
 	case -EFAULT:
 		return vmx_percpu_fail(st, VMX_REASON_VMXON_FAULT);
@@ -187,7 +219,7 @@ int vmx_percpu_hardware_disable(struct vmx_percpu *st,
 	WRITE_ONCE(st->enabled, false);
 	if (r)
 		return vmx_percpu_fail(st, VMX_REASON_VMXOFF_FAILED);
-	st->reason = VMX_REASON_OK;
+	WRITE_ONCE(st->reason, VMX_REASON_OK);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_percpu_hardware_disable);
@@ -198,17 +230,18 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_percpu_hardware_disable);
  * @hw: the hardware
  *
  * For the kernel's emergency callback: takes no lock and frees nothing.
- * Tries VMXOFF whether or not @st says enabled, since an NMI can land
- * between a VMXON and the write of @st->enabled; a CPU not in VMX
- * operation faults harmlessly. CR4.VMXE is cleared unless VMXOFF failed,
- * which leaves the CPU in VMX operation.
+ * Looks at CR4.VMXE, as KVM does, not at @st->enabled: an NMI can land
+ * between a VMXON and the write of @st->enabled. VMXE clear: not in VMX
+ * operation, nothing to do. VMXE set: VMXOFF, which faults harmlessly when
+ * the NMI landed between setting VMXE and VMXON. CR4.VMXE is cleared
+ * unless VMXOFF failed, which leaves the CPU in VMX operation.
  *
  * Context: On @st->cpu, NMI or interrupts disabled.
  */
 void vmx_percpu_emergency_disable(struct vmx_percpu *st,
 				  const struct vmx_hw *hw)
 {
-	if (hw->vmxoff() == -EIO)
+	if (!hw->vmxe_set() || hw->vmxoff() == -EIO)
 		return;
 	hw->cr4_clear_vmxe();
 	WRITE_ONCE(st->clients_up, false);

@@ -50,7 +50,7 @@ static ssize_t feature_control_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "0x%llx\n",
-			  READ_ONCE(dev_state(dev)->regs.feature_control));
+			  READ_ONCE(dev_state(dev)->feature_control));
 }
 static DEVICE_ATTR_RO(feature_control);
 

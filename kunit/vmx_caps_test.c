@@ -47,6 +47,8 @@ static const struct reason_case reason_cases[] = {
 	  VMX_REASON_FEATURE_CONTROL_WRITE_FAILED,
 	  "feature_control_write_failed", -EIO },
 	{ "client_refused", VMX_REASON_CLIENT_REFUSED, "client_refused", -EIO },
+	{ "disabled_by_kernel", VMX_REASON_DISABLED_BY_KERNEL,
+	  "disabled_by_kernel", -EOPNOTSUPP },
 	{ "past the end", VMX_REASON_COUNT, "invalid", -EIO },
 	{ "negative", (enum vmx_reason)-1, "invalid", -EIO },
 };
@@ -106,35 +108,37 @@ static void cpuid_test(struct kunit *test)
 struct fc_case {
 	const char *desc;
 	u64 msr;
-	bool smx;
+	bool kernel_off;	/* the kernel cleared X86_FEATURE_VMX */
 	enum vmx_reason want;
 	u64 write;
 };
 
-/* All 8 combinations of lock (0), inside SMX (1), outside SMX (2), x SMX. */
+#define FIRMWARE	VMX_REASON_DISABLED_BY_FIRMWARE
+#define KERNEL		VMX_REASON_DISABLED_BY_KERNEL
+
+/*
+ * All 8 combinations of lock (0), inside SMX (1), outside SMX (2), with
+ * the kernel's X86_FEATURE_VMX set and cleared. Locked with "inside SMX"
+ * only and the kernel's VMX on is tboot: feat_ctl.c judged the bit.
+ */
 static const struct fc_case fc_cases[] = {
 	{ "0x0 unlocked", 0x0, false, VMX_REASON_OK, 0x5 },
-	{ "0x1 locked, vmx off", 0x1, false,
-	  VMX_REASON_DISABLED_BY_FIRMWARE, 0 },
-	{ "0x2 unlocked, inside", 0x2, false, VMX_REASON_OK, 0x7 },
-	{ "0x3 locked, inside only", 0x3, false,
-	  VMX_REASON_DISABLED_BY_FIRMWARE, 0 },
+	{ "0x1 locked, vmx off", 0x1, false, FIRMWARE, 0 },
+	{ "0x2 unlocked, inside", 0x2, false, VMX_REASON_OK, 0x5 },
+	{ "0x3 locked, inside only (tboot)", 0x3, false, VMX_REASON_OK, 0 },
 	{ "0x4 unlocked, outside", 0x4, false, VMX_REASON_OK, 0x5 },
 	{ "0x5 locked, outside", 0x5, false, VMX_REASON_OK, 0 },
-	{ "0x6 unlocked, both", 0x6, false, VMX_REASON_OK, 0x7 },
+	{ "0x6 unlocked, both", 0x6, false, VMX_REASON_OK, 0x5 },
 	{ "0x7 locked, both", 0x7, false, VMX_REASON_OK, 0 },
-	{ "smx 0x0 unlocked", 0x0, true, VMX_REASON_OK, 0x7 },
-	{ "smx 0x1 locked, vmx off", 0x1, true,
-	  VMX_REASON_DISABLED_BY_FIRMWARE, 0 },
-	{ "smx 0x2 unlocked, inside", 0x2, true, VMX_REASON_OK, 0x7 },
-	{ "smx 0x3 locked, inside", 0x3, true, VMX_REASON_OK, 0 },
-	{ "smx 0x4 unlocked, outside", 0x4, true, VMX_REASON_OK, 0x7 },
-	{ "smx 0x5 locked, outside only", 0x5, true,
-	  VMX_REASON_DISABLED_BY_FIRMWARE, 0 },
-	{ "smx 0x6 unlocked, both", 0x6, true, VMX_REASON_OK, 0x7 },
-	{ "smx 0x7 locked, both", 0x7, true, VMX_REASON_OK, 0 },
-	{ "unlocked keeps other bits", 0x4ff00, false, VMX_REASON_OK,
-	  0x4ff05 },
+	{ "kernel off, 0x0 unlocked", 0x0, true, KERNEL, 0 },
+	{ "kernel off, 0x1 locked, vmx off", 0x1, true, FIRMWARE, 0 },
+	{ "kernel off, 0x2 unlocked, inside", 0x2, true, KERNEL, 0 },
+	{ "kernel off, 0x3 locked, inside only", 0x3, true, FIRMWARE, 0 },
+	{ "kernel off, 0x4 unlocked, outside", 0x4, true, KERNEL, 0 },
+	{ "kernel off, 0x5 locked, outside", 0x5, true, KERNEL, 0 },
+	{ "kernel off, 0x6 unlocked, both", 0x6, true, KERNEL, 0 },
+	{ "kernel off, 0x7 locked, both", 0x7, true, KERNEL, 0 },
+	{ "unlocked drops other bits", 0x4ff02, false, VMX_REASON_OK, 0x5 },
 	{ "locked with other bits", 0x40005, false, VMX_REASON_OK, 0 },
 	{ "bochs after linux boot", BOCHS_FC, false, VMX_REASON_OK, 0 },
 };
@@ -147,7 +151,8 @@ static void feature_control_test(struct kunit *test)
 	const struct fc_case *c = test->param_value;
 	u64 write = 0xdead;
 
-	KUNIT_EXPECT_EQ(test, vmx_check_feature_control(c->msr, c->smx, &write),
+	KUNIT_EXPECT_EQ(test, vmx_check_feature_control(c->msr, !c->kernel_off,
+							  &write),
 			c->want);
 	KUNIT_EXPECT_EQ(test, write, c->write);
 }
@@ -457,6 +462,7 @@ struct cpu_case {
 	enum vmx_reason want;
 	u64 bad;
 	u64 fc_write;
+	bool kernel_off;	/* the kernel cleared X86_FEATURE_VMX */
 };
 
 #define VMX_ECX		BIT(5)
@@ -482,8 +488,12 @@ static const struct cpu_case cpu_cases[] = {
 	  VMX_REASON_DISABLED_BY_FIRMWARE },
 	{ "busy beats locked off", VMX_ECX, HOST_CR0, HOST_CR4 | VMXCAP_CR4_VMXE,
 	  0x1, BOCHS_BASIC, 0, VMX_REASON_BUSY },
-	{ "smx needs inside", VMX_ECX, HOST_CR0, HOST_CR4 | VMXCAP_CR4_SMXE,
-	  0x5, BOCHS_BASIC, 0, VMX_REASON_DISABLED_BY_FIRMWARE },
+	{ "kernel cleared VMX", VMX_ECX, HOST_CR0, HOST_CR4, BOCHS_FC,
+	  BOCHS_BASIC, 0, VMX_REASON_DISABLED_BY_KERNEL, 0, 0, true },
+	{ "no cpuid beats kernel off", 0, HOST_CR0, HOST_CR4, BOCHS_FC,
+	  BOCHS_BASIC, 0, VMX_REASON_NO_VMX, 0, 0, true },
+	{ "kernel off beats cr0", VMX_ECX, 0, HOST_CR4, BOCHS_FC, BOCHS_BASIC,
+	  0, VMX_REASON_DISABLED_BY_KERNEL, 0, 0, true },
 	{ "locked off beats cr0", VMX_ECX, 0, HOST_CR4, 0x1, BOCHS_BASIC, 0,
 	  VMX_REASON_DISABLED_BY_FIRMWARE },
 	{ "cr0 without NE", VMX_ECX, HOST_CR0 & ~BIT(5), HOST_CR4, BOCHS_FC,
@@ -508,6 +518,7 @@ static void check_cpu_test(struct kunit *test)
 	const struct cpu_case *c = test->param_value;
 	struct vmx_cpu_regs regs = {
 		.cpuid1_ecx = c->cpuid1_ecx,
+		.kernel_vmx = !c->kernel_off,
 		.cr0 = c->cr0,
 		.cr4 = c->cr4,
 		.feature_control = c->fc,

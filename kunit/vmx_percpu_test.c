@@ -85,10 +85,29 @@ static void unlocked(struct fixture *f)
 	f->cpu.regs.feature_control = 0;
 }
 
+/* Firmware left SGX and "inside SMX" on: feat_ctl.c would not keep them. */
+static void unlocked_other_bits(struct fixture *f)
+{
+	f->cpu.regs.feature_control = 0x40002;
+}
+
 static void unlocked_write_faults(struct fixture *f)
 {
 	f->cpu.regs.feature_control = 0;
 	f->cpu.fc_write_ret = -EIO;
+}
+
+/* The write "succeeds" and the MSR reads back unlocked. */
+static void unlocked_write_lost(struct fixture *f)
+{
+	f->cpu.regs.feature_control = 0;
+	f->cpu.fc_write_lost = true;
+}
+
+/* clearcpuid=vmx: the kernel cleared X86_FEATURE_VMX. */
+static void kernel_off(struct fixture *f)
+{
+	f->cpu.regs.kernel_vmx = false;
 }
 
 static void cr0_bad(struct fixture *f)
@@ -140,8 +159,14 @@ static const struct enable_case enable_cases[] = {
 	  VMX_REASON_BUSY },
 	{ "feature control locked off", locked_off, -EOPNOTSUPP,
 	  VMX_REASON_DISABLED_BY_FIRMWARE },
+	{ "kernel cleared X86_FEATURE_VMX", kernel_off, -EOPNOTSUPP,
+	  VMX_REASON_DISABLED_BY_KERNEL },
 	{ "feature control unlocked", unlocked, 0, VMX_REASON_OK, true, true },
+	{ "feature control unlocked, other bits", unlocked_other_bits, 0,
+	  VMX_REASON_OK, true, true },
 	{ "feature control write faults", unlocked_write_faults, -EIO,
+	  VMX_REASON_FEATURE_CONTROL_WRITE_FAILED },
+	{ "feature control write does not stick", unlocked_write_lost, -EIO,
 	  VMX_REASON_FEATURE_CONTROL_WRITE_FAILED },
 	{ "cr0 fixed bits", cr0_bad, -EIO, VMX_REASON_CR0_FIXED_BITS },
 	{ "cr4 fixed bits", cr4_bad, -EIO, VMX_REASON_CR4_FIXED_BITS },
@@ -166,10 +191,13 @@ static void enable_test(struct kunit *test)
 	const struct enable_case *c = test->param_value;
 	struct fixture *f = test->priv;
 	struct fake_cpu *cpu = &f->cpu;
-	bool was_vmxe;
+	bool unlocked_fc, was_vmxe;
+	u64 fc;
 
 	c->setup(f);
 	was_vmxe = cpu->vmxe;
+	fc = cpu->regs.feature_control;
+	unlocked_fc = !(fc & VMXCAP_FC_LOCKED) && cpu->regs.kernel_vmx;
 	KUNIT_EXPECT_EQ(test, vmx_percpu_hardware_enable(&f->st, &fake_hw),
 			c->err);
 	KUNIT_EXPECT_EQ(test, f->st.reason, c->reason);
@@ -185,12 +213,21 @@ static void enable_test(struct kunit *test)
 	} else {
 		KUNIT_EXPECT_EQ(test, cpu->vmxon_pa, page_to_phys(f->st.region));
 		KUNIT_EXPECT_EQ(test, cpu->pt_on, 1);
-		KUNIT_EXPECT_EQ(test, cpu->pt_off, c->err ? 1 : 0);
+		/* PT hears that VMX operation ended only where it did. */
+		KUNIT_EXPECT_EQ(test, cpu->pt_off, c->err && !c->vmxe_after);
 	}
-	if (c->setup == unlocked)
+	/* Written as feat_ctl.c writes it, and shown as read back. */
+	if (unlocked_fc) {
+		KUNIT_EXPECT_EQ(test, cpu->fc_writes, 1);
 		KUNIT_EXPECT_EQ(test, cpu->fc_written, 0x5);
-	else if (c->setup != unlocked_write_faults)
+		if (!c->err)
+			KUNIT_EXPECT_EQ(test, f->st.feature_control, 0x5);
+	} else {
 		KUNIT_EXPECT_EQ(test, cpu->fc_writes, 0);
+		KUNIT_EXPECT_EQ(test, f->st.feature_control, fc);
+	}
+	if (c->setup == unlocked_write_lost)
+		KUNIT_EXPECT_EQ(test, f->st.feature_control, 0);
 }
 
 static void enable_twice_test(struct kunit *test)
@@ -260,15 +297,19 @@ static void disable_test(struct kunit *test)
 struct emergency_case {
 	const char *desc;
 	bool enable_first;
+	bool vmxe;		/* without enable_first: CR4.VMXE set */
 	int vmxoff_ret;
+	int vmxoffs;
 	bool vmxe_after;
 };
 
 static const struct emergency_case emergency_cases[] = {
-	{ "in VMX operation", true, 0, false },
-	{ "between VMXON and the state update", false, 0, false },
-	{ "not in VMX operation: VMXOFF faults", false, -EFAULT, false },
-	{ "VMXOFF VMfail: still in VMX operation", true, -EIO, true },
+	{ "in VMX operation", true, true, 0, 1, false },
+	{ "between VMXON and the state update", false, true, 0, 1, false },
+	{ "between VMXE and VMXON: VMXOFF faults", false, true, -EFAULT, 1,
+	  false },
+	{ "VMXE clear: no VMXOFF", false, false, 0, 0, false },
+	{ "VMXOFF VMfail: still in VMX operation", true, true, -EIO, 1, true },
 };
 
 VMX_TEST_CASE_DESC(emergency_case)
@@ -284,10 +325,10 @@ static void emergency_test(struct kunit *test)
 		KUNIT_ASSERT_EQ(test,
 				vmx_percpu_hardware_enable(&f->st, &fake_hw), 0);
 	else
-		f->cpu.vmxe = true;
+		f->cpu.vmxe = c->vmxe;
 	f->cpu.vmxoff_ret = c->vmxoff_ret;
 	vmx_percpu_emergency_disable(&f->st, &fake_hw);
-	KUNIT_EXPECT_EQ(test, f->cpu.vmxoffs, 1);
+	KUNIT_EXPECT_EQ(test, f->cpu.vmxoffs, c->vmxoffs);
 	KUNIT_EXPECT_EQ(test, f->cpu.vmxe, c->vmxe_after);
 	KUNIT_EXPECT_EQ(test, vmx_percpu_is_enabled(&f->st),
 			c->enable_first && c->vmxe_after);

@@ -35,10 +35,19 @@ static void fake_read_regs(struct vmx_cpu_regs *regs)
 		regs->cr4 |= VMXCAP_CR4_VMXE;
 }
 
+static int fake_read_feature_control(u64 *val)
+{
+	*val = cur()->regs.feature_control;
+	return 0;
+}
+
+/* A write that succeeds sticks, unless fc_write_lost. */
 static int fake_write_feature_control(u64 val)
 {
 	cur()->fc_writes++;
 	cur()->fc_written = val;
+	if (!cur()->fc_write_ret && !cur()->fc_write_lost)
+		cur()->regs.feature_control = val;
 	return cur()->fc_write_ret;
 }
 
@@ -99,6 +108,7 @@ static void fake_pt_handle_vmx(int on)
 
 const struct vmx_hw fake_hw = {
 	.read_regs		= fake_read_regs,
+	.read_feature_control	= fake_read_feature_control,
 	.write_feature_control	= fake_write_feature_control,
 	.vmxe_set		= fake_vmxe_set,
 	.cr4_set_vmxe		= fake_cr4_set_vmxe,
@@ -118,6 +128,7 @@ void fake_ready(struct fake_cpu *cpu)
 
 	*cpu = (struct fake_cpu){};
 	r->cpuid1_ecx = VMXCAP_CPUID1_ECX_VMX;
+	r->kernel_vmx = true;
 	r->cr0 = HOST_CR0;
 	r->cr4 = HOST_CR4;
 	r->feature_control = BOCHS_FC;

@@ -19,8 +19,9 @@
  *   with, and the CR4 bits every x86-64 Linux sets. CR4 bits that depend on
  *   the CPU and the kernel's configuration (MCE, OSXSAVE, FSGSBASE, PCIDE,
  *   SMEP, SMAP, UMIP, LA57, PKE, ...) are not checked against
- *   IA32_VMX_CR4_FIXED1. CR4.SMXE is taken as clear (no Intel TXT), so
- *   IA32_FEATURE_CONTROL must allow VMXON outside SMX.
+ *   IA32_VMX_CR4_FIXED1.
+ * - The kernel's X86_FEATURE_VMX is the "vmx" flag of the CPU in
+ *   /proc/cpuinfo, which the module reads from the kernel directly.
  * - CR4.VMXE: whether another hypervisor (KVM, VirtualBox, VMware) holds
  *   VMX right now. The probe therefore never reports "busy".
  *
@@ -104,6 +105,35 @@ static int cpuid1_ecx(unsigned int cpu, u32 *ecx)
 	return 0;
 }
 
+/*
+ * The kernel's X86_FEATURE_VMX for @cpu: the "vmx" word in the flags line
+ * of its "processor" block in /proc/cpuinfo.
+ */
+static int kernel_vmx(unsigned int cpu, bool *vmx)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[4096];
+	bool mine = false;
+	unsigned int n;
+
+	if (!f) {
+		perror("vmx-probe: /proc/cpuinfo");
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "processor : %u", &n) == 1)
+			mine = n == cpu;
+		else if (mine && !strncmp(line, "flags", 5)) {
+			*vmx = strstr(line, " vmx ") || strstr(line, " vmx\n");
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	fprintf(stderr, "vmx-probe: no flags for cpu%u in /proc/cpuinfo\n", cpu);
+	return -1;
+}
+
 /* As hw_read_regs() in vmx_msr.c, with the CRs assumed. */
 static int read_regs(unsigned int cpu, struct vmx_cpu_regs *regs)
 {
@@ -111,7 +141,8 @@ static int read_regs(unsigned int cpu, struct vmx_cpu_regs *regs)
 	int fd, i;
 
 	*regs = (struct vmx_cpu_regs){ 0 };
-	if (cpuid1_ecx(cpu, &regs->cpuid1_ecx))
+	if (cpuid1_ecx(cpu, &regs->cpuid1_ecx) ||
+	    kernel_vmx(cpu, &regs->kernel_vmx))
 		return -1;
 	regs->cr0 = ASSUMED_CR0;
 	regs->cr4 = ASSUMED_CR4;
