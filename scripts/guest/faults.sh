@@ -142,7 +142,7 @@ resume_fails() {
 	[ -z "$bad" ] || { echo "$bad"; return 1; }
 }
 
-checks="no_vmx disabled_by_firmware cr0_fixed_bits cr4_fixed_bits vmcs_too_large vmcs_size_zero memtype_not_wb addr_32bit_only busy"
+checks="no_vmx disabled_by_firmware disabled_by_kernel cr0_fixed_bits cr4_fixed_bits vmcs_too_large vmcs_size_zero memtype_not_wb addr_32bit_only busy"
 has_s3=
 pm_test_core >/dev/null && has_s3=1
 for cpu in $(online_cpus); do
