@@ -58,8 +58,9 @@ suite_of_series() {
 }
 
 # target_load SPEC: the target SPEC (NAME or NAME:CPUS, see scripts/targets)
-# into T_NAME, T_EMU, T_MODEL, T_CPUS, T_TIMEOUT, T_FIRMWARE, T_SCENARIOS
-# (space-separated) and T_ARGS, "" for "-". Fails for an unknown target.
+# into T_NAME, T_EMU, T_MODEL, T_CPUS, T_TIMEOUT, T_FIRMWARE, T_VARIANT,
+# T_SCENARIOS (space-separated) and T_ARGS, "" for "-". Fails for an
+# unknown target.
 target_load() {
 	local spec=$1 key line tmo v
 	T_NAME=${spec%%:*}
@@ -67,12 +68,13 @@ target_load() {
 	case "$T_NAME" in bochs-?*) key=bochs ;; esac
 	line=$(awk -v k="$key" '!/^#/ && $1 == k' "$VMXON_TOP/scripts/targets")
 	[ -n "$line" ] || return 1
-	read -r _ T_EMU T_MODEL T_CPUS tmo T_FIRMWARE T_SCENARIOS T_ARGS <<<"$line"
+	read -r _ T_EMU T_MODEL T_CPUS tmo T_FIRMWARE T_VARIANT T_SCENARIOS T_ARGS \
+		<<<"$line"
 	[ "$key" = "$T_NAME" ] || T_MODEL=${T_NAME#bochs-}
 	[ "$T_NAME" = "$spec" ] || T_CPUS=${spec#*:}
 	case "$T_CPUS" in '' | *[!0-9]*) return 1 ;; esac
 	T_TIMEOUT=$((${tmo%+*} + ${tmo#*+} * T_CPUS))
-	for v in T_MODEL T_FIRMWARE T_SCENARIOS T_ARGS; do
+	for v in T_MODEL T_FIRMWARE T_VARIANT T_SCENARIOS T_ARGS; do
 		[ "${!v}" = - ] && printf -v "$v" '%s' ''
 	done
 	T_SCENARIOS=${T_SCENARIOS//,/ }

@@ -32,13 +32,14 @@ JOBS=${JOBS:-$(nproc)}
 # the canary scenario provokes every kind of report the judge looks for, on
 # each kernel: a kernel option that makes one of them silent fails the run.
 # client4 is a 4-CPU Bochs boot that runs the sample client's scenarios
-# alone, for the kernel without bochs:4.
-# TARGETS=... runs the same
-# targets on every kernel, e.g. TARGETS="qemu bochs bochs:4".
+# alone, for the kernel without bochs:4. The sanitizer kernels, one per
+# kernel: KASAN+UBSAN (kasan, Bochs) on 6.1, KCSAN (kcsan, QEMU) on 6.12.
+# TARGETS=... runs the same targets on every kernel, e.g. TARGETS="qemu
+# bochs bochs:4".
 default_targets() {
 	case "$1" in
-	6.12) echo canary qemu bochs bochs:4 qemu-kvm ;;
-	*) echo canary qemu bochs client4 vmx-locked-off qemu-kvm ;;
+	6.12) echo canary qemu bochs bochs:4 kcsan qemu-kvm ;;
+	*) echo canary qemu bochs client4 vmx-locked-off kasan qemu-kvm ;;
 	esac
 }
 
@@ -72,9 +73,33 @@ rm -rf "$out"
 mkdir -p "$out"
 
 "$VMXON_TOP/scripts/deps.sh" || die "could not install the dependencies"
-declare -A ktree
+
+# Every guest as "KERNEL/SPEC", the slowest first (Bochs by CPU count,
+# then QEMU), so that the last boots to start are the short ones. A
+# target's kernel is a build: KERNEL, or KERNEL+VARIANT for a kernel
+# variant (the sanitizer kernels), each with its own modules and initramfs.
+runs=() builds=()
 for k in $KERNELS; do
-	ktree[$k]=$("$VMXON_TOP/scripts/kernel.sh" "$k") || die "no $k test kernel"
+	for spec in ${TARGETS:-$(default_targets "$k")}; do
+		target_load "$spec" || die "unknown target $spec (see scripts/targets)"
+		w=$T_CPUS
+		[ "$T_EMU" = bochs ] && w=$((100 * T_CPUS))
+		[ -n "$T_VARIANT" ] && w=$((w * 2))	# sanitizers are slower
+		[ "$k" = 6.1 ] || w=$((w + 1))		# newer kernels boot slower
+		runs+=("$w	$k/$spec")
+		b=$k${T_VARIANT:++$T_VARIANT}
+		echo " ${builds[*]} " | grep -q " $b " || builds+=("$b")
+	done
+	echo " ${builds[*]} " | grep -q " $k " || builds+=("$k")
+done
+mapfile -t runs < <(printf '%s\n' "${runs[@]}" | sort -s -k1,1nr | cut -f2-)
+
+declare -A ktree
+for b in "${builds[@]}"; do
+	v=${b#*+}
+	[ "$v" = "$b" ] && v=
+	ktree[$b]=$("$VMXON_TOP/scripts/kernel.sh" ${v:+--variant "$v"} "${b%%+*}") ||
+		die "no $b test kernel"
 done
 
 # --- host: the module builds, reported as a KTAP suite per kernel ------
@@ -94,35 +119,51 @@ sample_build() {
 		modinfo -F import_ns "$2/vmxon_client.ko" | grep -qx VMXON
 }
 
-for k in $KERNELS; do
+# build_case NAME DETAIL COMMAND...: run one test of the vmxon_build
+# suite, into tests, n and suite.
+build_case() {
+	local r=ok name=$1 detail=$2
+	shift 2
+	"$@" || { r="not ok"; suite="not ok"; }
+	n=$((n + 1))
+	tests+=("    # $name: $detail" "    $r $n $name")
+}
+
+# headers_build HEADERS DIR: the module against Debian's headers, if any.
+headers_build() {
+	[ -n "$1" ] && build_module "$1" "$2"
+}
+
+# Per build (KERNEL or KERNEL+VARIANT): the module against the test kernel
+# and, for a plain KERNEL, against Debian's headers of that series; the
+# sample client against the test kernel.
+for k in "${builds[@]}"; do
 	kout=$out/$k
 	mkdir -p "$kout"
-	headers=$(stock_headers "$k") || headers=
-	log "$k: building the modules against the test kernel and ${headers:-no Debian headers}"
-	r1=ok r2=ok
+	tests=() n=0 suite=ok
+	log "$k: building the modules against the test kernel"
 	# The guests get the test build: fault injection compiled in.
-	build_module "${ktree[$k]}" "$kout/modules" VMXON_FAULT_INJECTION=y || r1="not ok"
-	{ [ -n "$headers" ] && build_module "$headers" "$kout/modules-headers"; } || r2="not ok"
+	build_case test_kernel_w1 "${ktree[$k]} $kout/modules/build.log" \
+		build_module "${ktree[$k]}" "$kout/modules" VMXON_FAULT_INJECTION=y
+	if [ "${k%+*}" = "$k" ]; then
+		headers=$(stock_headers "$k") || headers=
+		build_case debian_headers_w1 \
+			"${headers:-no linux-headers-$k.*-amd64} $kout/modules-headers/build.log" \
+			headers_build "$headers" "$kout/modules-headers"
+	fi
 	# The sample client from the public header alone, against vmxon's
 	# Module.symvers, as docs/usage.md tells a client to build; the guests
 	# load it (scripts/guest/client.sh).
-	r3=ok
-	sample_build "${ktree[$k]}" "$kout/client" "$kout/modules" || r3="not ok"
-	suite=ok
-	[ "$r1$r2$r3" = okokok ] || suite="not ok"
-	cat >"$kout/host.log" <<-EOF
-		vmxon-test: BEGIN target=$k/host
-		    # Subtest: vmxon_build
-		    1..3
-		    # test_kernel_w1: ${ktree[$k]} $kout/modules/build.log
-		    $r1 1 test_kernel_w1
-		    # debian_headers_w1: ${headers:-no linux-headers-$k.*-amd64} $kout/modules-headers/build.log
-		    $r2 2 debian_headers_w1
-		    # sample_client: $kout/client/build.log
-		    $r3 3 sample_client
-		$suite 1 vmxon_build
-		vmxon-test: END
-	EOF
+	build_case sample_client "$kout/client/build.log" \
+		sample_build "${ktree[$k]}" "$kout/client" "$kout/modules"
+	{
+		echo "vmxon-test: BEGIN target=$k/host"
+		echo "    # Subtest: vmxon_build"
+		echo "    1..$n"
+		printf '%s\n' "${tests[@]}"
+		echo "$suite 1 vmxon_build"
+		echo "vmxon-test: END"
+	} >"$kout/host.log"
 
 	# The canary module (scripts/canary), for the canary target.
 	rm -rf "$kout/canary"
@@ -166,25 +207,12 @@ nested_vmx() {
 	[ -w /dev/kvm ] && grep -qsx '[Y1]' /sys/module/kvm_intel/parameters/nested
 }
 
-# Every guest as "KERNEL/SPEC", the slowest first (Bochs by CPU count,
-# then QEMU), so that the last boots to start are the short ones.
-runs=()
-for k in $KERNELS; do
-	for spec in ${TARGETS:-$(default_targets "$k")}; do
-		target_load "$spec" || die "unknown target $spec (see scripts/targets)"
-		w=$T_CPUS
-		[ "$T_EMU" = bochs ] && w=$((100 * T_CPUS))
-		[ "$k" = 6.1 ] || w=$((w + 1))		# newer kernels boot slower
-		runs+=("$w	$k/$spec")
-	done
-done
-mapfile -t runs < <(printf '%s\n' "${runs[@]}" | sort -s -k1,1nr | cut -f2-)
-
 declare -A why_skipped scenarios_of
 started=()
 for run in "${runs[@]}"; do
 	k=${run%%/*} spec=${run#*/}
 	target_load "$spec"
+	b=$k${T_VARIANT:++$T_VARIANT}
 	scen=${T_SCENARIOS:-$(scenarios_for "$run")}
 	# A reboot comes back through the BIOS: one that leaves
 	# IA32_FEATURE_CONTROL to Linux (see bochs_bios).
@@ -207,7 +235,7 @@ for run in "${runs[@]}"; do
 	scenarios_of[$run]=$scen
 	LABEL=$run TIMEOUT=${GUEST_TIMEOUT:-$T_TIMEOUT} FIRMWARE=$firmware \
 		"$VMXON_TOP/scripts/boot.sh" "$spec" \
-		"${ktree[$k]}/arch/x86/boot/bzImage" "$out/$k/initrd.gz" "$dir" \
+		"${ktree[$b]}/arch/x86/boot/bzImage" "$out/$b/initrd.gz" "$dir" \
 		"vmxon_target=$spec vmxon_kernel=$k vmxon_scenarios=$(echo $scen | tr ' ' ,)" &
 	started+=("$run")
 done
@@ -234,7 +262,7 @@ judge() {	# judge NAME LOG EXPECTED_SUITES: NAME is KERNEL/TARGET
 echo
 echo "Results (logs under $out):"
 judge host/judge "$out/judge.log" vmxon_judge
-for k in $KERNELS; do
+for k in "${builds[@]}"; do
 	judge "$k/host" "$out/$k/host.log" vmxon_build
 done
 for run in "${started[@]}"; do
