@@ -108,24 +108,6 @@ static unsigned int last_online(void)
 	return last;
 }
 
-/*
- * The CPU hotplug lock, and the fake fleet enabled; on failure the lock is
- * dropped again: a case must never end with it held (an ASSERT would), or
- * every later hotplug and suspend hangs.
- */
-static bool lock_and_enable(struct kunit *test)
-{
-	int err;
-
-	cpus_read_lock();
-	err = vmx_fleet_enable(&fake_fleet);
-	if (!err)
-		return true;
-	cpus_read_unlock();
-	KUNIT_FAIL(test, "the fake fleet did not enable: %d", err);
-	return false;
-}
-
 static void expect_trace(struct kunit *test, unsigned int cpu,
 			 const char *want)
 {
@@ -191,7 +173,7 @@ static void hotplug_test(struct kunit *test)
 {
 	unsigned int cpu;
 
-	if (!lock_and_enable(test))
+	if (!fake_fleet_lock_and_enable(test))
 		return;
 	clear_traces();
 	for_each_online_cpu(cpu) {
@@ -210,7 +192,7 @@ static void refused_online_test(struct kunit *test)
 	unsigned int k = last_online();
 	const struct vmx_percpu *st = &fleet_states[k];
 
-	if (!lock_and_enable(test))
+	if (!fake_fleet_lock_and_enable(test))
 		return;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
 	clear_traces();
@@ -234,7 +216,7 @@ static void refused_online_vmxoff_fails_test(struct kunit *test)
 	unsigned int k = last_online();
 	const struct vmx_percpu *st = &fleet_states[k];
 
-	if (!lock_and_enable(test))
+	if (!fake_fleet_lock_and_enable(test))
 		return;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), 0);
 	clients[1].fail_cpu = k;
@@ -256,7 +238,7 @@ static void suspend_resume_test(struct kunit *test)
 	unsigned int cpu;
 	int suspended, resumed, refused;
 
-	if (!lock_and_enable(test))
+	if (!fake_fleet_lock_and_enable(test))
 		return;
 	clear_traces();
 	local_irq_save(flags);
@@ -289,7 +271,7 @@ static void register_unregister_test(struct kunit *test)
 	struct vmxon_client *c = &clients[2].client;
 	unsigned int k = last_online(), cpu;
 
-	if (!lock_and_enable(test))
+	if (!fake_fleet_lock_and_enable(test))
 		return;
 	clear_traces();
 	clients[2].fail_cpu = k;
@@ -319,7 +301,7 @@ static void positive_cpu_up_refuses_test(struct kunit *test)
 
 	clients[2].fail_cpu = k;
 	clients[2].fail_ret = 1;
-	if (!lock_and_enable(test))
+	if (!fake_fleet_lock_and_enable(test))
 		return;
 	KUNIT_EXPECT_EQ(test, vmx_fleet_client_add(&fake_fleet,
 						   &clients[2].client), -EINVAL);
@@ -344,7 +326,7 @@ static void register_skips_cpus_out_of_service_test(struct kunit *test)
 	unsigned int k = last_online(), cpu;
 
 	VMX_TEST_NEEDS_TWO_CPUS(test);
-	if (!lock_and_enable(test))
+	if (!fake_fleet_lock_and_enable(test))
 		return;
 	fleet_cpus[k].vmxoff_ret = -EIO;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(k, fake_offline, false), -EIO);
@@ -375,7 +357,7 @@ static void emergency_test(struct kunit *test)
 	unsigned int cpu;
 	char on[sizeof(fleet_cpus[0].trace)];
 
-	if (!lock_and_enable(test))
+	if (!fake_fleet_lock_and_enable(test))
 		return;
 	clear_traces();
 	local_irq_save(flags);

@@ -121,8 +121,8 @@ static void fleet_enable_after_vmxoff_failed_test(struct kunit *test)
 {
 	unsigned int k = cpumask_first(cpu_online_mask), cpu;
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!fake_fleet_lock_and_enable(test))
+		return;
 	fleet_cpus[k].vmxoff_ret = -EIO;
 	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), -EIO);
 	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), -EIO);
@@ -139,6 +139,33 @@ static void fleet_enable_after_vmxoff_failed_test(struct kunit *test)
 	cpus_read_unlock();
 }
 
+/*
+ * A disable reports the CPUs whose VMXOFF failed in it, not a CPU whose
+ * reason is still vmxoff_failed from an earlier one (its VMXOFF faulted
+ * when it went offline).
+ */
+static void fleet_disable_reports_this_round_test(struct kunit *test)
+{
+	unsigned int a = cpumask_first(cpu_online_mask);
+	unsigned int b = cpumask_next(a, cpu_online_mask);
+	const struct cpumask *failed = &fake_fleet.stats->vmxoff_failed;
+
+	VMX_TEST_NEEDS_TWO_CPUS(test);
+	if (!fake_fleet_lock_and_enable(test))
+		return;
+	fleet_cpus[a].vmxoff_ret = -EFAULT;
+	KUNIT_EXPECT_EQ(test, fake_on_cpu(a, fake_offline, false), 0);
+	KUNIT_EXPECT_EQ(test, fleet_states[a].reason, VMX_REASON_VMXOFF_FAILED);
+	fleet_cpus[b].vmxoff_ret = -EIO;
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), -EIO);
+	KUNIT_EXPECT_EQ(test, cpumask_weight(failed), 1);
+	KUNIT_EXPECT_TRUE(test, cpumask_test_cpu(b, failed));
+	fleet_cpus[b].vmxoff_ret = 0;
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_TRUE(test, cpumask_empty(failed));
+	cpus_read_unlock();
+}
+
 /* --- hotplug, suspend and resume of one CPU ------------------------------ */
 
 /* Each CPU goes offline and comes back: off and freed, then on again. */
@@ -146,8 +173,8 @@ static void fleet_hotplug_test(struct kunit *test)
 {
 	unsigned int cpu;
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!fake_fleet_lock_and_enable(test))
+		return;
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = &fleet_states[cpu];
 		struct fake_cpu *c = &fleet_cpus[cpu];
@@ -309,8 +336,8 @@ static void fleet_offline_vmxoff_fails_test(struct kunit *test)
 {
 	unsigned int cpu = cpumask_first(cpu_online_mask);
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!fake_fleet_lock_and_enable(test))
+		return;
 	fleet_cpus[cpu].vmxoff_ret = -EIO;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_offline, false), -EIO);
 	KUNIT_EXPECT_TRUE(test, fleet_states[cpu].enabled);
@@ -333,8 +360,8 @@ static void fleet_resume_test(struct kunit *test)
 	unsigned int cpu;
 	int suspended, resumed;
 
-	cpus_read_lock();
-	KUNIT_ASSERT_EQ(test, vmx_fleet_enable(&fake_fleet), 0);
+	if (!fake_fleet_lock_and_enable(test))
+		return;
 	local_irq_save(flags);
 	cpu = smp_processor_id();
 	st = &fleet_states[cpu];
@@ -362,6 +389,7 @@ static struct kunit_case vmx_fleet_cases[] = {
 	KUNIT_CASE(fleet_inconsistent_test),
 	KUNIT_CASE(fleet_busy_between_rounds_test),
 	KUNIT_CASE(fleet_enable_after_vmxoff_failed_test),
+	KUNIT_CASE(fleet_disable_reports_this_round_test),
 	KUNIT_CASE(fleet_hotplug_test),
 	KUNIT_CASE_PARAM(fleet_online_test, online_gen_params),
 	KUNIT_CASE(fleet_offline_vmxoff_fails_test),

@@ -4,6 +4,7 @@
  * into vmxon that a client or root has. No suite lives here.
  */
 #include <kunit/test.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -183,6 +184,29 @@ int fake_fleet_init(struct kunit *test)
 	INIT_LIST_HEAD(&fake_fleet_clients);
 	fake_fleet_enabled = false;
 	return 0;
+}
+
+/**
+ * fake_fleet_lock_and_enable() - the CPU hotplug lock, and the fake fleet
+ *	enabled
+ * @test: the case
+ *
+ * On failure the lock is dropped again: a case must never end with it
+ * held (an ASSERT would), or every later hotplug and suspend hangs.
+ *
+ * Return: true with the lock held and the fleet enabled.
+ */
+bool fake_fleet_lock_and_enable(struct kunit *test)
+{
+	int err;
+
+	cpus_read_lock();
+	err = vmx_fleet_enable(&fake_fleet);
+	if (!err)
+		return true;
+	cpus_read_unlock();
+	KUNIT_FAIL(test, "the fake fleet did not enable: %d", err);
+	return false;
 }
 
 /**

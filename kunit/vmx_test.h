@@ -86,6 +86,7 @@ extern struct vmx_percpu *fleet_states;
 extern const struct vmx_fleet fake_fleet;
 extern bool fake_fleet_enabled;
 int fake_fleet_init(struct kunit *test);
+bool fake_fleet_lock_and_enable(struct kunit *test);
 void fake_fleet_exit(struct kunit *test);
 
 /* A CPU hotplug callback of the fake fleet, run on @cpu as cpuhp does. */
