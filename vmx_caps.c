@@ -120,23 +120,27 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_check_cpuid);
  * vmx_check_feature_control() - may VMXON run, per IA32_FEATURE_CONTROL and
  *	the kernel's word on VMX
  * @msr: IA32_FEATURE_CONTROL
+ * @kernel_fc: feat_ctl.c configured the MSR on this CPU
  * @kernel_vmx: the kernel's X86_FEATURE_VMX for this CPU
  * @write: set to the value to write (and lock) first, or 0 for none
  *
  * Whether VMXON needs "enabled inside SMX" or "outside SMX" depends on SMX
  * operation (a TXT launch), which only tboot_enabled() tells, and modules
- * cannot call it. feat_ctl.c does, at boot: it locks an unlocked MSR and
- * clears X86_FEATURE_VMX when the bit for the kernel's mode is clear. So:
+ * cannot call it. feat_ctl.c does, when it configures the MSR at boot: it
+ * locks it, and clears X86_FEATURE_VMX when the bit for the kernel's mode
+ * is clear. So:
  *
  * - Locked without either enable bit: disabled by firmware.
- * - Locked with an enable bit: the kernel's verdict decides. Without
- *   X86_FEATURE_VMX, a missing "outside SMX" bit is firmware's doing;
- *   otherwise the kernel turned VMX off (clearcpuid=vmx, or the "inside
- *   SMX" bit missing under tboot: its log says which).
- * - Unlocked (firmware reset it, or feat_ctl never ran): not in SMX
- *   operation, since GETSEC[SENTER] needs the MSR locked. Written as
- *   feat_ctl.c writes it, from nothing but the lock bit and "VMXON outside
- *   SMX": whatever else firmware left there is not enabled behind its back.
+ * - Locked, configured by feat_ctl.c, with X86_FEATURE_VMX: its verdict
+ *   holds (with "inside SMX" alone, this is tboot).
+ * - Otherwise locked: "outside SMX" is needed (without feat_ctl.c there is
+ *   no tboot, and with it the flag says the mode's bit is clear), else
+ *   firmware disabled VMX; with it, a cleared X86_FEATURE_VMX is the
+ *   kernel's doing (clearcpuid=vmx, or "inside SMX" missing under tboot).
+ * - Unlocked (feat_ctl.c did not run for this CPU): not in SMX operation,
+ *   since GETSEC[SENTER] needs the MSR locked. Written as feat_ctl.c
+ *   writes it, from nothing but the lock bit and "VMXON outside SMX":
+ *   whatever else firmware left there is not enabled behind its back.
  *   Unless the kernel turned VMX off.
  *
  * A locked MSR is never written: the write would fault.
@@ -145,19 +149,20 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_check_cpuid);
  * Return: VMX_REASON_OK, VMX_REASON_DISABLED_BY_FIRMWARE or
  * VMX_REASON_DISABLED_BY_KERNEL.
  */
-enum vmx_reason vmx_check_feature_control(u64 msr, bool kernel_vmx,
-					   u64 *write)
+enum vmx_reason vmx_check_feature_control(u64 msr, bool kernel_fc,
+					   bool kernel_vmx, u64 *write)
 {
 	*write = 0;
 	if (msr & VMXCAP_FC_LOCKED) {
 		if (!(msr & (VMXCAP_FC_VMXON_INSIDE_SMX |
 			     VMXCAP_FC_VMXON_OUTSIDE_SMX)))
 			return VMX_REASON_DISABLED_BY_FIRMWARE;
-		if (kernel_vmx)
+		if (kernel_fc && kernel_vmx)
 			return VMX_REASON_OK;
-		return msr & VMXCAP_FC_VMXON_OUTSIDE_SMX ?
-			VMX_REASON_DISABLED_BY_KERNEL :
-			VMX_REASON_DISABLED_BY_FIRMWARE;
+		if (!(msr & VMXCAP_FC_VMXON_OUTSIDE_SMX))
+			return VMX_REASON_DISABLED_BY_FIRMWARE;
+		return kernel_vmx ? VMX_REASON_OK :
+				    VMX_REASON_DISABLED_BY_KERNEL;
 	}
 	if (!kernel_vmx)
 		return VMX_REASON_DISABLED_BY_KERNEL;
@@ -339,7 +344,7 @@ enum vmx_reason vmx_check_cpu(const struct vmx_cpu_regs *regs,
 		r = VMX_REASON_BUSY;
 	if (r == VMX_REASON_OK)
 		r = vmx_check_feature_control(regs->feature_control,
-					      regs->kernel_vmx,
+					      regs->kernel_fc, regs->kernel_vmx,
 					      &verdict->feature_control_write);
 	if (r == VMX_REASON_OK)
 		r = vmx_check_cr0(regs->cr0, caps->msr[VMX_CAP_CR0_FIXED0],

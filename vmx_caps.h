@@ -98,6 +98,9 @@ struct vmx_basic_info {
  *	/proc/cpuinfo): cleared by clearcpuid=vmx, and by feat_ctl.c when
  *	IA32_FEATURE_CONTROL does not allow VMXON in the mode the kernel runs
  *	in (inside SMX under tboot, outside otherwise)
+ * @kernel_fc: feat_ctl.c configured IA32_FEATURE_CONTROL on this CPU
+ *	(X86_FEATURE_MSR_IA32_FEAT_CTL), so @kernel_vmx is its verdict; it
+ *	does not run for CPU vendors the kernel was built without
  * @cr0: CR0
  * @cr4: CR4, as the kernel believes it (its shadow) ORed with the hardware
  *	 value: VMXE set in either means VMX is not ours to take
@@ -107,6 +110,7 @@ struct vmx_basic_info {
 struct vmx_cpu_regs {
 	u32 cpuid1_ecx;
 	bool kernel_vmx;
+	bool kernel_fc;
 	u64 cr0;
 	u64 cr4;
 	u64 feature_control;
@@ -131,8 +135,8 @@ struct vmx_verdict {
 const char *vmx_reason_token(enum vmx_reason reason);
 int vmx_reason_errno(enum vmx_reason reason);
 enum vmx_reason vmx_check_cpuid(u32 cpuid1_ecx);
-enum vmx_reason vmx_check_feature_control(u64 msr, bool kernel_vmx,
-					   u64 *write);
+enum vmx_reason vmx_check_feature_control(u64 msr, bool kernel_fc,
+					   bool kernel_vmx, u64 *write);
 u64 vmx_fixed_bits_offending(u64 val, u64 fixed0, u64 fixed1);
 enum vmx_reason vmx_check_cr0(u64 cr0, u64 fixed0, u64 fixed1, u64 *bad);
 enum vmx_reason vmx_check_cr4(u64 cr4, u64 fixed0, u64 fixed1, u64 *bad);

@@ -320,7 +320,6 @@ static int vmx_fleet_check_joining(const struct vmx_fleet *f,
 				   struct vmx_percpu *st)
 {
 	bool have_ref = true;
-
 	enum vmx_reason reason;
 
 	vmx_percpu_check(st, f->hw);
@@ -408,7 +407,7 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_suspend);
 
 /**
  * vmx_fleet_cpu_resume() - VMXON again on the current CPU, after checking
- *	it again (firmware may have reset IA32_FEATURE_CONTROL)
+ *	it again (firmware may have changed VMX across the sleep)
  * @f: the CPUs' states and hardware
  * @cpu: the CPU, which is the current one, with the region it kept
  *

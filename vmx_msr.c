@@ -54,6 +54,7 @@ static void hw_read_regs(struct vmx_cpu_regs *regs)
 	*regs = (struct vmx_cpu_regs){};
 	regs->cpuid1_ecx = cpuid_ecx(1);
 	regs->kernel_vmx = this_cpu_has(X86_FEATURE_VMX);
+	regs->kernel_fc = this_cpu_has(X86_FEATURE_MSR_IA32_FEAT_CTL);
 	regs->cr0 = read_cr0();
 	regs->cr4 = __read_cr4() | cr4_read_shadow();
 	if (vmx_rdmsr_safe(MSR_IA32_FEAT_CTL, &regs->feature_control))
@@ -91,20 +92,17 @@ static void hw_cr4_clear_vmxe(void)
 	cr4_clear_bits(X86_CR4_VMXE);
 }
 
-/* As KVM's kvm_cpu_vmxon(), plus VMfail: CF is VMfailInvalid, ZF VMfailValid. */
+/* As KVM's kvm_cpu_vmxon(), plus VMfail (CF VMfailInvalid, ZF VMfailValid). */
 static int hw_vmxon(u64 phys)
 {
 	asm goto("1: vmxon %[pa]\n\t"
-		 "jc %l[fail_invalid]\n\t"
-		 "jz %l[fail_valid]\n\t"
+		 "jna %l[fail]\n\t"
 		 _ASM_EXTABLE(1b, %l[fault])
 		 : : [pa] "m"(phys) : "cc", "memory"
-		 : fail_invalid, fail_valid, fault);
+		 : fail, fault);
 	return 0;
-fail_invalid:
+fail:
 	return -EIO;
-fail_valid:
-	return -EBUSY;
 fault:
 	return -EFAULT;
 }

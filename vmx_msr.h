@@ -24,11 +24,11 @@
  * @vmxe_set: CR4.VMXE is set, in CR4 or in the kernel's CR4 shadow
  * @cr4_set_vmxe: set CR4.VMXE, through the kernel's CR4 shadow
  * @cr4_clear_vmxe: clear CR4.VMXE, through the kernel's CR4 shadow
- * @vmxon: VMXON with the region at @phys. 0; -EFAULT when it faulted (#GP:
- *	CR4.VMXE clear, IA32_FEATURE_CONTROL forbids it, a CR fixed bit; #UD);
- *	-EIO on VMfailInvalid, which outside VMX operation is a bad region
- *	(address or revision id) but in VMX root operation means no current
- *	VMCS; -EBUSY on VMfailValid: VMX root operation with a current VMCS
+ * @vmxon: VMXON with the region at @phys. 0; -EFAULT when it faulted (#UD:
+ *	CR4.VMXE clear; #GP: IA32_FEATURE_CONTROL forbids it, a CR fixed bit);
+ *	-EIO on VMfail. Outside VMX operation VMfail (Invalid) means a bad
+ *	region, its address or revision id; in VMX root operation VMXON
+ *	fails too, VMfailValid with a current VMCS, else VMfailInvalid
  * @vmxoff: VMXOFF. 0; -EFAULT when it faulted (#UD: not in VMX operation);
  *	-EIO on VMfail (still in VMX operation, e.g. the dual-monitor
  *	treatment of SMM is active)

@@ -11,7 +11,7 @@
  *   operation; a failed VMXOFF that leaves it in VMX operation keeps VMXE
  *   and the region (clearing VMXE there is a #GP).
  * - Intel PT hears that VMX operation ends only when it did: never while
- *   the CPU stays in VMX operation, ours or another's.
+ *   the CPU stays in VMX operation (a VMXOFF that failed).
  * - Sysfs and clients read @reason, @vmcs_revision_id, @feature_control
  *   and @enabled without a lock: they are written with WRITE_ONCE.
  */
@@ -85,19 +85,22 @@ int vmx_percpu_fail(struct vmx_percpu *st, enum vmx_reason reason)
 
 /*
  * Write IA32_FEATURE_CONTROL as the check decided, and read it back: the
- * write must have locked it with VMXON allowed. Sysfs shows what was read.
+ * write must have locked it with VMXON allowed. Sysfs shows what was read
+ * back (0 when that faulted), or the value before when the write faulted.
  */
 static int vmx_percpu_lock_feature_control(struct vmx_percpu *st,
 					   const struct vmx_hw *hw)
 {
 	u64 val, write;
 
-	if (hw->write_feature_control(st->verdict.feature_control_write) ||
-	    hw->read_feature_control(&val))
+	if (hw->write_feature_control(st->verdict.feature_control_write))
 		return vmx_percpu_fail(st,
 				       VMX_REASON_FEATURE_CONTROL_WRITE_FAILED);
+	if (hw->read_feature_control(&val))
+		val = 0;
 	WRITE_ONCE(st->feature_control, val);
-	if (vmx_check_feature_control(val, st->regs.kernel_vmx, &write) !=
+	if (vmx_check_feature_control(val, st->regs.kernel_fc,
+				      st->regs.kernel_vmx, &write) !=
 	    VMX_REASON_OK || write)
 		return vmx_percpu_fail(st,
 				       VMX_REASON_FEATURE_CONTROL_WRITE_FAILED);
@@ -112,7 +115,10 @@ static int vmx_percpu_lock_feature_control(struct vmx_percpu *st,
  * The VMXON half of vmx_percpu_hardware_enable(): on the values that check
  * read, without reading the MSRs again. Only CR4.VMXE is looked at again:
  * another hypervisor may have taken VMX since the check, if interrupts
- * were enabled in between.
+ * were enabled in between. From that look to VMXON interrupts stay off, and
+ * nobody can enter VMX operation without setting VMXE first: a VMXON that
+ * fails (VMfail, or a fault) failed outside VMX operation, so CR4.VMXE is
+ * cleared again and Intel PT told that VMX operation did not begin.
  *
  * Context: On @st->cpu, interrupts disabled.
  * Return: as vmx_percpu_hardware_enable().
@@ -146,23 +152,10 @@ int vmx_percpu_vmxon(struct vmx_percpu *st, const struct vmx_hw *hw)
 		WRITE_ONCE(st->enabled, true);
 		return 0;
 	}
-	/*
-	 * VMfailValid: in VMX root operation with a current VMCS, someone
-	 * else's (VMXE was clear just before, so not by a VMXON of ours):
-	 * their VMXE stays, and so does PT's "in VMX operation".
-	 */
-	if (r != -EBUSY) {
-		hw->cr4_clear_vmxe();
-		hw->pt_handle_vmx(0);
-	}
-	switch (r) {
-	case -EFAULT:
-		return vmx_percpu_fail(st, VMX_REASON_VMXON_FAULT);
-	case -EBUSY:
-		return vmx_percpu_fail(st, VMX_REASON_BUSY);
-	default:
-		return vmx_percpu_fail(st, VMX_REASON_VMXON_FAILED);
-	}
+	hw->cr4_clear_vmxe();
+	hw->pt_handle_vmx(0);
+	return vmx_percpu_fail(st, r == -EFAULT ? VMX_REASON_VMXON_FAULT :
+						 VMX_REASON_VMXON_FAILED);
 }
 
 /**

@@ -111,6 +111,7 @@ struct fc_case {
 	bool kernel_off;	/* the kernel cleared X86_FEATURE_VMX */
 	enum vmx_reason want;
 	u64 write;
+	bool no_feat_ctl;	/* feat_ctl.c did not configure the MSR */
 };
 
 #define FIRMWARE	VMX_REASON_DISABLED_BY_FIRMWARE
@@ -138,6 +139,12 @@ static const struct fc_case fc_cases[] = {
 	{ "kernel off, 0x5 locked, outside", 0x5, true, KERNEL, 0 },
 	{ "kernel off, 0x6 unlocked, both", 0x6, true, KERNEL, 0 },
 	{ "kernel off, 0x7 locked, both", 0x7, true, KERNEL, 0 },
+	{ "no feat_ctl, 0x3 locked, inside only", 0x3, false, FIRMWARE, 0,
+	  true },
+	{ "no feat_ctl, 0x5 locked, outside", 0x5, false, VMX_REASON_OK, 0,
+	  true },
+	{ "no feat_ctl, 0x5, kernel off", 0x5, true, KERNEL, 0, true },
+	{ "no feat_ctl, 0x0 unlocked", 0x0, false, VMX_REASON_OK, 0x5, true },
 	{ "unlocked drops other bits", 0x4ff02, false, VMX_REASON_OK, 0x5 },
 	{ "locked with other bits", 0x40005, false, VMX_REASON_OK, 0 },
 	{ "bochs after linux boot", BOCHS_FC, false, VMX_REASON_OK, 0 },
@@ -151,7 +158,8 @@ static void feature_control_test(struct kunit *test)
 	const struct fc_case *c = test->param_value;
 	u64 write = 0xdead;
 
-	KUNIT_EXPECT_EQ(test, vmx_check_feature_control(c->msr, !c->kernel_off,
+	KUNIT_EXPECT_EQ(test, vmx_check_feature_control(c->msr, !c->no_feat_ctl,
+							  !c->kernel_off,
 							  &write),
 			c->want);
 	KUNIT_EXPECT_EQ(test, write, c->write);
@@ -519,6 +527,7 @@ static void check_cpu_test(struct kunit *test)
 	struct vmx_cpu_regs regs = {
 		.cpuid1_ecx = c->cpuid1_ecx,
 		.kernel_vmx = !c->kernel_off,
+		.kernel_fc = true,
 		.cr0 = c->cr0,
 		.cr4 = c->cr4,
 		.feature_control = c->fc,

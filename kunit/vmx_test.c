@@ -39,7 +39,7 @@ static void fake_read_regs(struct vmx_cpu_regs *regs)
 static int fake_read_feature_control(u64 *val)
 {
 	*val = cur()->regs.feature_control;
-	return 0;
+	return cur()->fc_read_ret;
 }
 
 /* A write that succeeds sticks, unless fc_write_lost. */
@@ -130,6 +130,7 @@ void fake_ready(struct fake_cpu *cpu)
 	*cpu = (struct fake_cpu){};
 	r->cpuid1_ecx = VMXCAP_CPUID1_ECX_VMX;
 	r->kernel_vmx = true;
+	r->kernel_fc = true;
 	r->cr0 = HOST_CR0;
 	r->cr4 = HOST_CR4;
 	r->feature_control = BOCHS_FC;

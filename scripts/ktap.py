@@ -61,6 +61,17 @@ CANARIES = {
     'kmemleak': r'kmemleak: \d+ new suspected memory leaks?\b',
     'lockdep_deadlock': r'WARNING: possible circular locking dependency detected',
 }
+# The sanitizer kernels' own reports, on their canary boots (--canary=VARIANT,
+# the test kernel's variant): there, these must appear too.
+VARIANT_CANARIES = {
+    'kasan': {
+        'kasan_oob': r'BUG: KASAN: slab-out-of-bounds in canary_kasan_oob\b',
+        'ubsan_shift': r'UBSAN: shift-out-of-bounds in \S*vmxon_canary\.c:\d+',
+    },
+    'kcsan': {
+        'kcsan_race': r'BUG: KCSAN: data-race in canary_race_step\b',
+    },
+}
 CANARY_RE = re.compile(r'vmxon-test: canary (begin|end) (\S+)')
 
 # Reports that are the emulator's, not the code under test: each a WARN
@@ -250,12 +261,12 @@ def known_quirks(lines):
     return out
 
 
-def canaries(lines):
+def canaries(lines, expected=CANARIES):
     """The canary windows of the log.
 
-    Returns (names of the CANARIES detected, [(begin, end) line indexes],
-    problems). A canary is detected when a line between its marks matches
-    both its CANARIES pattern and SPLATS.
+    Returns (names of the expected canaries detected, [(begin, end) line
+    indexes], problems). A canary is detected when a line between its marks
+    matches both its pattern in expected and SPLATS.
     """
     found, windows, problems = set(), [], []
     opened = {}
@@ -264,7 +275,7 @@ def canaries(lines):
         if not m:
             continue
         what, name = m.groups()
-        if name not in CANARIES:
+        if name not in expected:
             problems.append(f'canary {name}: not a known canary')
         elif what == 'begin':
             opened[name] = i
@@ -273,7 +284,7 @@ def canaries(lines):
         else:
             a = opened.pop(name)
             windows.append((a, i))
-            pat = re.compile(CANARIES[name])
+            pat = re.compile(expected[name])
             hits = [y for y in lines[a:i] if pat.search(y)]
             if not hits:
                 problems.append(f'canary {name}: its report is not in the log')
@@ -284,7 +295,7 @@ def canaries(lines):
                 found.add(name)
     for name in opened:
         problems.append(f'canary {name}: begin without end')
-    for name in CANARIES:
+    for name in expected:
         if name not in found and not any(name in p for p in problems):
             problems.append(f'canary {name}: never provoked')
     return found, windows, problems
@@ -298,8 +309,10 @@ def main():
                     help='comma-separated suites that must report')
     ap.add_argument('--kunit-py', help="the kernel's tools/testing/kunit/kunit.py")
     ap.add_argument('--ktap-out', help='write the extracted KTAP here')
-    ap.add_argument('--canary', action='store_true',
-                    help='the canary boot: every CANARIES report must appear')
+    ap.add_argument('--canary', nargs='?', const='', default=None,
+                    metavar='VARIANT',
+                    help='the canary boot: every CANARIES report must appear, '
+                    'and those of VARIANT_CANARIES[VARIANT] on a variant kernel')
     args = ap.parse_args()
 
     with open(args.log, errors='replace') as f:
@@ -320,12 +333,15 @@ def main():
         print(f'  {args.target}: known emulator report, accepted: {name} '
               f'(console lines {a + 1}-{b + 1})')
     canary_passed = 0
-    if args.canary:
-        found, windows, cproblems = canaries(lines)
+    if args.canary is not None:
+        if args.canary and args.canary not in VARIANT_CANARIES:
+            problems.append(f'--canary={args.canary}: no such kernel variant')
+        expected = dict(CANARIES, **VARIANT_CANARIES.get(args.canary, {}))
+        found, windows, cproblems = canaries(lines, expected)
         problems += cproblems
         for a, b in windows:
             excused.update(range(a, b + 1))
-        for name in CANARIES:
+        for name in expected:
             print(f'  {args.target}: canary: {name}: '
                   f'{"detected" if name in found else "MISSED"}')
         canary_passed = len(found)

@@ -33,13 +33,14 @@ JOBS=${JOBS:-$(nproc)}
 # each kernel: a kernel option that makes one of them silent fails the run.
 # client4 is a 4-CPU Bochs boot that runs the sample client's scenarios
 # alone, for the kernel without bochs:4. The sanitizer kernels, one per
-# kernel: KASAN+UBSAN (kasan, Bochs) on 6.1, KCSAN (kcsan, QEMU) on 6.12.
+# kernel: KASAN+UBSAN (kasan, Bochs) on 6.1, KCSAN (kcsan, QEMU) on 6.12,
+# each with its canary.
 # TARGETS=... runs the same targets on every kernel, e.g. TARGETS="qemu
 # bochs bochs:4".
 default_targets() {
 	case "$1" in
-	6.12) echo canary qemu bochs bochs:4 kcsan qemu-kvm ;;
-	*) echo canary qemu bochs client4 vmx-locked-off kasan qemu-kvm ;;
+	6.12) echo canary qemu bochs bochs:4 kcsan canary-kcsan qemu-kvm ;;
+	*) echo canary qemu bochs client4 vmx-locked-off kasan canary-kasan qemu-kvm ;;
 	esac
 }
 
@@ -236,7 +237,7 @@ for run in "${runs[@]}"; do
 	LABEL=$run TIMEOUT=${GUEST_TIMEOUT:-$T_TIMEOUT} FIRMWARE=$firmware \
 		"$VMXON_TOP/scripts/boot.sh" "$spec" \
 		"${ktree[$b]}/arch/x86/boot/bzImage" "$out/$b/initrd.gz" "$dir" \
-		"vmxon_target=$spec vmxon_kernel=$k vmxon_scenarios=$(echo $scen | tr ' ' ,)" &
+		"vmxon_target=$spec vmxon_kernel=$k ${T_VARIANT:+vmxon_variant=$T_VARIANT }vmxon_scenarios=$(echo $scen | tr ' ' ,)" &
 	started+=("$run")
 done
 wait
@@ -246,7 +247,11 @@ wait
 passed=0 failed=0 skipped=0
 judge() {	# judge NAME LOG EXPECTED_SUITES: NAME is KERNEL/TARGET
 	local res p f s canary=
-	[ "${1#*/}" = canary ] && canary=--canary
+	case "${1#*/}" in
+	canary*)
+		target_load "${1#*/}"
+		canary=--canary=$T_VARIANT ;;
+	esac
 	res=$(python3 "$VMXON_TOP/scripts/ktap.py" "$2" --target "$1" --expect "$3" $canary \
 		--kunit-py "${ktree[${1%%/*}]:-${ktree[$first]}}/source/tools/testing/kunit/kunit.py" \
 		--ktap-out "${2%/*}/ktap.txt")

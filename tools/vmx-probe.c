@@ -21,7 +21,10 @@
  *   SMEP, SMAP, UMIP, LA57, PKE, ...) are not checked against
  *   IA32_VMX_CR4_FIXED1.
  * - The kernel's X86_FEATURE_VMX is the "vmx" flag of the CPU in
- *   /proc/cpuinfo, which the module reads from the kernel directly.
+ *   /proc/cpuinfo, which the module reads from the kernel directly. Whether
+ *   feat_ctl.c configured IA32_FEATURE_CONTROL is not shown there: it does
+ *   on every CPU vendor with VMX that the kernel was built for, and the
+ *   probe takes it as done.
  * - CR4.VMXE: whether another hypervisor (KVM, VirtualBox, VMware) holds
  *   VMX right now. The probe therefore never reports "busy".
  *
@@ -105,35 +108,6 @@ static int cpuid1_ecx(unsigned int cpu, u32 *ecx)
 	return 0;
 }
 
-/*
- * The kernel's X86_FEATURE_VMX for @cpu: the "vmx" word in the flags line
- * of its "processor" block in /proc/cpuinfo.
- */
-static int kernel_vmx(unsigned int cpu, bool *vmx)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[4096];
-	bool mine = false;
-	unsigned int n;
-
-	if (!f) {
-		perror("vmx-probe: /proc/cpuinfo");
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "processor : %u", &n) == 1)
-			mine = n == cpu;
-		else if (mine && !strncmp(line, "flags", 5)) {
-			*vmx = strstr(line, " vmx ") || strstr(line, " vmx\n");
-			fclose(f);
-			return 0;
-		}
-	}
-	fclose(f);
-	fprintf(stderr, "vmx-probe: no flags for cpu%u in /proc/cpuinfo\n", cpu);
-	return -1;
-}
-
 /* As hw_read_regs() in vmx_msr.c, with the CRs assumed. */
 static int read_regs(unsigned int cpu, struct vmx_cpu_regs *regs)
 {
@@ -141,8 +115,7 @@ static int read_regs(unsigned int cpu, struct vmx_cpu_regs *regs)
 	int fd, i;
 
 	*regs = (struct vmx_cpu_regs){ 0 };
-	if (cpuid1_ecx(cpu, &regs->cpuid1_ecx) ||
-	    kernel_vmx(cpu, &regs->kernel_vmx))
+	if (cpuid1_ecx(cpu, &regs->cpuid1_ecx))
 		return -1;
 	regs->cr0 = ASSUMED_CR0;
 	regs->cr4 = ASSUMED_CR4;
@@ -206,6 +179,43 @@ static unsigned int online_cpus(struct cpu **cpus)
 	return n;
 }
 
+/*
+ * The kernel's X86_FEATURE_VMX of each CPU: the "vmx" word in the flags
+ * line of its "processor" block of /proc/cpuinfo, read once for all.
+ */
+static int read_kernel_flags(struct cpu *cpus, unsigned int n)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	struct cpu *mine = NULL;
+	unsigned int i, id, found = 0;
+	char line[4096];
+
+	if (!f) {
+		perror("vmx-probe: /proc/cpuinfo");
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "processor : %u", &id) == 1) {
+			mine = NULL;
+			for (i = 0; i < n; i++)
+				if (cpus[i].id == id)
+					mine = &cpus[i];
+		} else if (mine && !strncmp(line, "flags", 5)) {
+			mine->regs.kernel_vmx = strstr(line, " vmx ") ||
+						strstr(line, " vmx\n");
+			mine->regs.kernel_fc = true;
+			mine = NULL;
+			found++;
+		}
+	}
+	fclose(f);
+	if (found == n)
+		return 0;
+	fprintf(stderr, "vmx-probe: /proc/cpuinfo lacks %u online CPUs (did one go offline?)\n",
+		n - found);
+	return -1;
+}
+
 int main(void)
 {
 	struct vmx_caps ref;
@@ -219,11 +229,13 @@ int main(void)
 		fprintf(stderr, "vmx-probe: no online CPU found\n");
 		return 3;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (read_regs(cpus[i].id, &cpus[i].regs))
 			return 3;
+	if (read_kernel_flags(cpus, n))
+		return 3;
+	for (i = 0; i < n; i++)
 		vmx_check_cpu(&cpus[i].regs, &cpus[i].verdict);
-	}
 	/* The module's rule across CPUs, as vmx_fleet_check() applies it. */
 	for (i = 0; i < n; i++)
 		vmx_caps_agree(&ref, &have_ref, &cpus[i].regs.caps,

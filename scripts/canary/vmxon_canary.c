@@ -4,14 +4,20 @@
  * /sys/kernel/debug/vmxon_canary provokes one kind of report that
  * scripts/ktap.py must find in a console log. A run in which the judge
  * misses one of them fails, so a detector made blind by a kernel option (a
- * kernel without CONFIG_BUG prints no WARN) cannot pass unnoticed.
+ * kernel without CONFIG_BUG prints no WARN) cannot pass unnoticed. The
+ * sanitizer kernels' reports (kasan_oob and ubsan_shift on the KASAN
+ * kernel, kcsan_race on the KCSAN kernel) are provoked only there.
  *
  * Test bench only: never load this anywhere else.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -70,6 +76,64 @@ static void canary_lockdep_deadlock(void)
 	mutex_unlock(&canary_b);
 }
 
+/*
+ * A write past the 13 bytes asked for, inside the 16-byte slab object:
+ * KASAN tracks the size asked for; without KASAN nothing is harmed.
+ */
+static void canary_kasan_oob(void)
+{
+	char *p = kmalloc(13, GFP_KERNEL);
+
+	if (!p)
+		return;
+	OPTIMIZER_HIDE_VAR(p);
+	p[13] = 1;
+	kfree(p);
+}
+
+/* A shift by more than the width of int. */
+static void canary_ubsan_shift(void)
+{
+	volatile int n = 40;
+
+	pr_info("1 << %d is %d\n", n, 1 << n);
+}
+
+/* Plain increments of one int from two CPUs at once. */
+static int canary_racy;
+
+static noinline void canary_race_step(void)
+{
+	canary_racy++;
+}
+
+static int canary_race_thread(void *unused)
+{
+	while (!kthread_should_stop())
+		canary_race_step();
+	return 0;
+}
+
+/* Race another CPU for a second: far more than KCSAN needs to see it. */
+static void canary_kcsan_race(void)
+{
+	unsigned int other = cpumask_any_but(cpu_online_mask,
+					     raw_smp_processor_id());
+	unsigned long end = jiffies + HZ;
+	struct task_struct *t;
+
+	if (other >= nr_cpu_ids)
+		return;
+	t = kthread_create(canary_race_thread, NULL, "vmxon_canary_race");
+	if (IS_ERR(t))
+		return;
+	kthread_bind(t, other);
+	wake_up_process(t);
+	while (time_before(jiffies, end))
+		canary_race_step();
+	kthread_stop(t);
+}
+
 static const struct {
 	const char *name;
 	void (*provoke)(void);
@@ -79,6 +143,9 @@ static const struct {
 	{ "atomic_sleep", canary_atomic_sleep },
 	{ "kmemleak", canary_leak },
 	{ "lockdep_deadlock", canary_lockdep_deadlock },
+	{ "kasan_oob", canary_kasan_oob },
+	{ "ubsan_shift", canary_ubsan_shift },
+	{ "kcsan_race", canary_kcsan_race },
 };
 
 static ssize_t canary_write(struct file *file, const char __user *ubuf,

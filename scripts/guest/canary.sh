@@ -6,7 +6,8 @@
 # end NAME" marks. Told with --canary that this boot is the canary, the
 # judge fails the run unless it finds each report between its marks, and
 # still fails it on any report outside them. lockdep turns itself off after
-# its first report: the deadlock comes last.
+# its first report: the deadlock comes last. On a sanitizer kernel
+# (vmxon_variant on the command line) its own reports come first.
 ktap_begin vmxon_canary
 
 canary=/sys/kernel/debug/vmxon_canary
@@ -18,7 +19,12 @@ provoke() {
 	ktap_run "provoke_$1" sh -c "echo $1 > $canary"
 }
 
-for c in warn lockdep_assert atomic_sleep; do
+case "${vmxon_variant:-}" in
+kasan) sanitizers="kasan_oob ubsan_shift" ;;
+kcsan) sanitizers=kcsan_race ;;
+*) sanitizers= ;;
+esac
+for c in $sanitizers warn lockdep_assert atomic_sleep; do
 	kmsg "vmxon-test: canary begin $c"
 	provoke $c
 	kmsg "vmxon-test: canary end $c"
