@@ -28,7 +28,8 @@ JOBS=${JOBS:-$(nproc)}
 # the newest (Debian's current release), which keeps a warm run of both
 # kernels well under 30 minutes on 2 cores. vmx-locked-off is Bochs with
 # firmware that locked VMX off, for the probe scenario alone (one kernel
-# suffices: the firmware is the point). canary is a short QEMU boot where
+# suffices: the firmware is the point); vmx-cleared the same with the
+# kernel told clearcpuid=vmx. canary is a short QEMU boot where
 # the canary scenario provokes every kind of report the judge looks for, on
 # each kernel: a kernel option that makes one of them silent fails the run.
 # client4 is a 4-CPU Bochs boot that runs the sample client's scenarios
@@ -40,7 +41,7 @@ JOBS=${JOBS:-$(nproc)}
 default_targets() {
 	case "$1" in
 	6.12) echo canary qemu bochs bochs:4 kcsan canary-kcsan qemu-kvm ;;
-	*) echo canary qemu bochs client4 vmx-locked-off kasan canary-kasan qemu-kvm ;;
+	*) echo canary qemu bochs client4 vmx-locked-off vmx-cleared kasan canary-kasan qemu-kvm ;;
 	esac
 }
 

@@ -201,8 +201,12 @@ static int read_kernel_flags(struct cpu *cpus, unsigned int n)
 				if (cpus[i].id == id)
 					mine = &cpus[i];
 		} else if (mine && !strncmp(line, "flags", 5)) {
+			/* Without feature names (6.1's X86_FEATURE_NAMES=n,
+			 * no "fpu" either) the flag cannot be seen: as set.
+			 */
 			mine->regs.kernel_vmx = strstr(line, " vmx ") ||
-						strstr(line, " vmx\n");
+						strstr(line, " vmx\n") ||
+						!strstr(line, " fpu ");
 			mine->regs.kernel_fc = true;
 			mine = NULL;
 			found++;

@@ -7,8 +7,9 @@
 # the first CPU's CPUID and IA32_FEATURE_CONTROL: no_vmx without VMX in
 # CPUID (QEMU); disabled_by_firmware when the MSR is locked without "VMXON
 # outside SMX" (a firmware with VT-x off, or a kernel that locked it so:
-# feat_ctl.c without CONFIG_KVM_INTEL or with the VMX feature bit cleared);
-# ok otherwise (Bochs). Where VMX works, also what the probe cannot see:
+# feat_ctl.c without CONFIG_KVM_INTEL); disabled_by_kernel when the kernel
+# cleared its VMX flag (clearcpuid=vmx: the vmx-cleared target); ok
+# otherwise (Bochs). Where VMX works, also what the probe cannot see:
 # while KVM holds VMX the module says busy and the probe still says ok.
 ktap_begin vmxon_probe
 
@@ -21,6 +22,8 @@ if ! has_vmx "$first"; then
 	want=no_vmx
 elif [ $((fc & 5)) = 1 ]; then
 	want=disabled_by_firmware
+elif ! grep -q '^flags.* vmx\( \|$\)' /proc/cpuinfo; then
+	want=disabled_by_kernel
 else
 	want=ok
 fi
