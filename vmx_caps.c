@@ -150,7 +150,7 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_check_cpuid);
  * VMX_REASON_DISABLED_BY_KERNEL.
  */
 enum vmx_reason vmx_check_feature_control(u64 msr, bool kernel_fc,
-					   bool kernel_vmx, u64 *write)
+					  bool kernel_vmx, u64 *write)
 {
 	*write = 0;
 	if (msr & VMXCAP_FC_LOCKED) {

@@ -136,7 +136,7 @@ const char *vmx_reason_token(enum vmx_reason reason);
 int vmx_reason_errno(enum vmx_reason reason);
 enum vmx_reason vmx_check_cpuid(u32 cpuid1_ecx);
 enum vmx_reason vmx_check_feature_control(u64 msr, bool kernel_fc,
-					   bool kernel_vmx, u64 *write);
+					  bool kernel_vmx, u64 *write);
 u64 vmx_fixed_bits_offending(u64 val, u64 fixed0, u64 fixed1);
 enum vmx_reason vmx_check_cr0(u64 cr0, u64 fixed0, u64 fixed1, u64 *bad);
 enum vmx_reason vmx_check_cr4(u64 cr4, u64 fixed0, u64 fixed1, u64 *bad);

@@ -27,7 +27,7 @@
  * could not start them.
  */
 #ifndef VMX_HAVE_EMERGENCY_VIRT_CALLBACK
-#error "vmxon: this kernel has no emergency virtualization callback (cpu_emergency_register_virt_callback(): Linux 6.6 or a 6.1.y backport, built with KVM)"
+#error "vmxon: this kernel has no emergency virtualization callback (Linux 6.6+, with KVM)"
 #endif
 
 /* 6.16 renamed the 64-bit MSR accessors. */

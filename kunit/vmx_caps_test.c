@@ -157,11 +157,11 @@ static void feature_control_test(struct kunit *test)
 {
 	const struct fc_case *c = test->param_value;
 	u64 write = 0xdead;
+	enum vmx_reason r;
 
-	KUNIT_EXPECT_EQ(test, vmx_check_feature_control(c->msr, !c->no_feat_ctl,
-							  !c->kernel_off,
-							  &write),
-			c->want);
+	r = vmx_check_feature_control(c->msr, !c->no_feat_ctl, !c->kernel_off,
+				      &write);
+	KUNIT_EXPECT_EQ(test, r, c->want);
 	KUNIT_EXPECT_EQ(test, write, c->write);
 }
 

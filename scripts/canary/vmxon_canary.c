@@ -94,8 +94,9 @@ static void canary_kasan_oob(void)
 /* A shift by more than the width of int. */
 static void canary_ubsan_shift(void)
 {
-	volatile int n = 40;
+	int n = 40;
 
+	OPTIMIZER_HIDE_VAR(n);
 	pr_info("1 << %d is %d\n", n, 1 << n);
 }
 
