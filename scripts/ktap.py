@@ -95,9 +95,19 @@ QUIRKS = {
         r'^RIP: 0010:parse_legacy\+',
         r'cpu_init_topology\+',
     ],
+    # The same CPUID on 6.1's UBSAN kernel (the kasan variant): detect_ht()
+    # finds index_msb -1, and flat_phys_pkg_id() shifts by it, once.
+    'bochs_cpuid_ht_shift': [
+        r'^UBSAN: shift-out-of-bounds in \S*arch/x86/kernel/apic/apic_flat_64\.c:101:',
+        r'^shift exponent -1 is negative$',
+        r'flat_phys_pkg_id\+',
+        r'detect_ht\+',
+    ],
 }
 CUT_RE = re.compile(r'^-+\[ cut here \]-+$')
 END_TRACE_RE = re.compile(r'^---\[ end trace [0-9a-f]+ \]---$')
+# The rule that opens and closes a UBSAN (or KASAN) report.
+RULE_RE = re.compile(r'^={40,}$')
 BOOT_RE = re.compile(r'Linux version \d+\.\d+')
 TIMESTAMP_RE = re.compile(r'^\[\s*\d+\.\d+\] ?')
 RESULT_RE = re.compile(r'^(\s*)(ok|not ok) (\d+)(?: -)? ?([^#]*?)\s*(#.*)?$')
@@ -231,6 +241,9 @@ def kunit_py_counts(kunit_py, doc):
 def known_quirks(lines):
     """The QUIRKS blocks of the log: [(name, (first, last line index))].
 
+    A block is a WARN ("cut here" to "end trace") or a UBSAN report (from
+    one rule of '=' to the next).
+
     Only a block that lies in a kernel's boot (after its "Linux version"
     line, before the next BEGIN marker) and holds all of a quirk's patterns
     counts; each quirk at most once per boot.
@@ -245,9 +258,10 @@ def known_quirks(lines):
             booting, seen = True, set()
         elif BEGIN in x:
             booting = False
-        elif booting and CUT_RE.match(x.strip()):
+        elif booting and (CUT_RE.match(x.strip()) or RULE_RE.match(x.strip())):
+            end_re = END_TRACE_RE if CUT_RE.match(x.strip()) else RULE_RE
             j = next((k for k in range(i + 1, min(i + 200, len(lines)))
-                      if END_TRACE_RE.match(lines[k].strip())), None)
+                      if end_re.match(lines[k].strip())), None)
             if j is not None and not any(BEGIN in y for y in lines[i:j]):
                 block = [y.strip() for y in lines[i:j + 1]]
                 for name, pats in QUIRKS.items():

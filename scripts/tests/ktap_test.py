@@ -4,8 +4,9 @@
 
 The logs in logs/ were recorded from test boots and cut down: a green run
 and the canary boot (6.1, QEMU), and Bochs boots with the emulator's own
-reports (6.1 and 6.12). Each test changes one thing in a copy of a log, the way a
-broken guest or a blind kernel would, and checks the judge's verdict.
+reports (6.1, 6.12, and 6.1's UBSAN kernel, whose UBSAN report is spliced
+into the 6.1 log). Each test changes one thing in a copy of a log, the way
+a broken guest or a blind kernel would, and checks the judge's verdict.
 
     scripts/tests/ktap_test.py [--kunit-py KUNIT_PY]   (KUNIT_PY env also)
 
@@ -60,7 +61,7 @@ def insert_after(lines, pattern, new):
 def block(lines, first, last):
     """The lines from the first match of FIRST to the next match of LAST."""
     i = next(i for i, x in enumerate(lines) if re.search(first, x))
-    j = next(j for j in range(i, len(lines)) if re.search(last, lines[j]))
+    j = next(j for j in range(i + 1, len(lines)) if re.search(last, lines[j]))
     return lines[i:j + 1]
 
 
@@ -254,6 +255,30 @@ class Quirk(unittest.TestCase):
         self.assertEqual(f, 0, out)
         self.assertIn('accepted: bochs_cpuid_topology', out)
         self.assertIn('accepted: bochs_xsave_size', out)
+
+    def test_ubsan_kernel_boot_reports_accepted(self):
+        # 6.1's kasan variant in Bochs: UBSAN on the CPUID topology, then XSAVE.
+        p, f, s, out = judge(log('quirk-6.1-kasan.log'), '--expect', 'vmxon_leaks')
+        self.assertEqual(f, 0, out)
+        self.assertIn('accepted: bochs_cpuid_ht_shift', out)
+        self.assertIn('accepted: bochs_xsave_size', out)
+
+    def test_ubsan_report_after_begin_fails(self):
+        lines = log('quirk-6.1-kasan.log')
+        b = block(lines, r'={40}', r'={40}')
+        self.assertTrue(any('UBSAN:' in x for x in b), b)
+        lines = [x for x in lines if x not in b]
+        lines = insert_after(lines, 'vmxon-test: BEGIN', b)
+        p, f, s, out = judge(lines)
+        self.assertGreaterEqual(f, 1, out)
+        self.assertIn('splat: UBSAN: shift-out-of-bounds', out)
+
+    def test_other_boot_ubsan_report_fails(self):
+        lines = [x.replace('shift exponent -1', 'shift exponent 64')
+                 for x in log('quirk-6.1-kasan.log')]
+        p, f, s, out = judge(lines)
+        self.assertGreaterEqual(f, 1, out)
+        self.assertNotIn('accepted: bochs_cpuid_ht_shift', out)
 
     def test_xsave_report_after_begin_fails(self):
         lines = log('quirk-6.1-bochs.log')
