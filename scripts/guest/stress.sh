@@ -21,11 +21,14 @@ while [ $i -lt 100 ]; do
 done
 ktap_expect load_unload_100_cycles $cycles 100
 
-# readers: read every vmxon sysfs file until /tmp/stop appears.
+# readers: one per online CPU, each reading every vmxon sysfs file in a
+# tight loop (sysfs-reader.c) until /tmp/stop appears.
 readers() {
-	while [ ! -e /tmp/stop ]; do
-		cat $sys/* $cpudir/cpu*/vmx/* >/dev/null 2>&1
+	local cpu
+	for cpu in $(online_cpus); do
+		sysfs-reader /tmp/stop "$sys/*" "$cpudir/cpu*/vmx/*" >/dev/null &
 	done
+	wait
 }
 
 hotplug() {
@@ -39,8 +42,7 @@ hotplug() {
 
 rm -f /tmp/stop
 ktap_run insmod insmod /lib/modules/vmxon.ko $param
-readers & r1=$!
-readers & r2=$!
+readers &
 [ -n "$nonboot" ] && { hotplug & h=$!; }
 toggles=0 bad=
 if [ -n "$on" ]; then
@@ -73,8 +75,7 @@ ktap_run rmmod rmmod vmxon
 
 # Reads racing with rmmod (and insmod).
 rm -f /tmp/stop
-readers & r1=$!
-readers & r2=$!
+readers &
 i=0 raced=0
 while [ $i -lt 20 ]; do
 	insmod /lib/modules/vmxon.ko $param && rmmod vmxon && raced=$((raced + 1))
