@@ -6,8 +6,9 @@
 # end NAME" marks. Told with --canary that this boot is the canary, the
 # judge fails the run unless it finds each report between its marks, and
 # still fails it on any report outside them. lockdep turns itself off after
-# its first report: the deadlock comes last. On a sanitizer kernel
-# (vmxon_variant on the command line) its own reports come first.
+# its first report: the deadlock comes last of those. On a sanitizer kernel
+# (vmxon_variant on the command line) its own reports follow: a KASAN
+# report taints the kernel, and a tainted kernel turns lockdep off.
 ktap_begin vmxon_canary
 
 canary=/sys/kernel/debug/vmxon_canary
@@ -19,12 +20,7 @@ provoke() {
 	ktap_run "provoke_$1" sh -c "echo $1 > $canary"
 }
 
-case "${vmxon_variant:-}" in
-kasan) sanitizers="kasan_oob ubsan_shift" ;;
-kcsan) sanitizers=kcsan_race ;;
-*) sanitizers= ;;
-esac
-for c in $sanitizers warn lockdep_assert atomic_sleep; do
+for c in warn lockdep_assert atomic_sleep; do
 	kmsg "vmxon-test: canary begin $c"
 	provoke $c
 	kmsg "vmxon-test: canary end $c"
@@ -48,6 +44,17 @@ kmsg "vmxon-test: canary end kmemleak"
 kmsg "vmxon-test: canary begin lockdep_deadlock"
 provoke lockdep_deadlock
 kmsg "vmxon-test: canary end lockdep_deadlock"
+
+case "${vmxon_variant:-}" in
+kasan) sanitizers="kasan_oob ubsan_shift" ;;
+kcsan) sanitizers=kcsan_race ;;
+*) sanitizers= ;;
+esac
+for c in $sanitizers; do
+	kmsg "vmxon-test: canary begin $c"
+	provoke $c
+	kmsg "vmxon-test: canary end $c"
+done
 
 ktap_run rmmod rmmod vmxon_canary
 ktap_end
