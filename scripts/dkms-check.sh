@@ -17,6 +17,7 @@ set -uo pipefail
 
 "$VMXON_TOP/scripts/deps.sh" || die "could not install the dependencies"
 command -v dkms >/dev/null || die "dkms is not installed"
+"$VMXON_TOP/scripts/version-check.sh" || die "the version is not the same everywhere"
 version=$(cat "$VMXON_TOP/VERSION")
 priv=$VMXON_OUT/dkms
 rm -rf "$priv"
