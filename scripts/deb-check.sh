@@ -35,6 +35,9 @@ out=$VMXON_OUT/deb-check
 root=$out/root
 tarball=$cache/bookworm.tar
 mkdir -p "$cache/archives/partial" "$cache/lists/partial" "$out"
+# One run at a time: the chroot, the cache and the logs are shared.
+exec 8>"$cache.lock"
+flock 8
 rm -f "$out"/*.log
 # One collation for sort and comm, inside the chroot and out.
 export LC_ALL=C
@@ -56,8 +59,6 @@ archive=$(printf '%s\n' "${repos[@]}" | awk -v c="$codename" '$2 == c { print $1
 [ -n "$archive" ] || die "no Debian $codename archive in the machine's apt configuration"
 key=/usr/share/keyrings/debian-archive-keyring.gpg
 
-exec 8>"$cache.lock"
-flock 8
 if [ ! -f "$tarball" ] || [ "${VMXON_DEB_CHECK_REFRESH:-0}" = 1 ]; then
 	log "mmdebstrap: a Debian 12 chroot with dkms, linux-headers-amd64, man-db"
 	lines=()
@@ -66,9 +67,9 @@ if [ ! -f "$tarball" ] || [ "${VMXON_DEB_CHECK_REFRESH:-0}" = 1 ]; then
 	done
 	mmdebstrap --variant=apt --include=dkms,linux-headers-amd64,man-db \
 		--aptopt='APT::Install-Recommends "false"' \
-		bookworm "$tarball.tmp" "${lines[@]}" >"$out/mmdebstrap.log" 2>&1 ||
+		bookworm "$cache/new.tar" "${lines[@]}" >"$out/mmdebstrap.log" 2>&1 ||
 		{ tail -20 "$out/mmdebstrap.log"; die "mmdebstrap failed"; }
-	mv "$tarball.tmp" "$tarball"
+	mv "$cache/new.tar" "$tarball"
 fi
 
 log "unpacking the chroot into $root"
