@@ -6,8 +6,8 @@ vmx-status reads VMX_STATUS_SYSFS instead of /sys, and runs VMX_PROBE
 instead of vmx-probe: each test writes the files vmxon (and the kernel's
 modules) would show, runs vmx-status with and without --json, and checks
 the exit status, the table and the JSON, which must parse. Each test runs
-under every shell found of dash (the host's /bin/sh) and busybox sh (the
-guest's).
+under every shell found of dash (the host's /bin/sh) and busybox sh with
+busybox's applets (the guest's), which must agree.
 
     scripts/tests/vmx_status_test.py
 
@@ -27,6 +27,8 @@ from ktap_test import KtapResult  # noqa: E402
 
 VMX_STATUS = os.path.join(HERE, '..', 'vmx-status')
 SHELLS = [s for s in (['dash'], ['busybox', 'sh']) if shutil.which(s[0])]
+# busybox's applets, as the guest has them, for the busybox shell.
+APPLETS = ('awk', 'cat', 'dirname', 'grep', 'ls', 'printf', 'sed')
 
 
 class Sysfs:
@@ -85,7 +87,15 @@ class VmxStatusTest(unittest.TestCase):
             env['VMX_PROBE'] = self.probe
         res = []
         for sh in SHELLS:
-            p = subprocess.run(sh + [VMX_STATUS, *args], env=env,
+            e = env
+            if sh[0] == 'busybox':
+                bb = os.path.join(self.tmp.name, 'busybox-bin')
+                os.makedirs(bb, exist_ok=True)
+                for a in APPLETS:
+                    if not os.path.exists(os.path.join(bb, a)):
+                        os.symlink(shutil.which('busybox'), os.path.join(bb, a))
+                e = dict(env, PATH=bb)
+            p = subprocess.run([shutil.which(sh[0])] + sh[1:] + [VMX_STATUS, *args], env=e,
                                capture_output=True, text=True)
             res.append((p.returncode, p.stdout))
         for r in res[1:]:
