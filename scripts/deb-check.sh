@@ -11,8 +11,14 @@
 #     docs/usage.md tells a client to;
 #   - installing 6.12 headers (bookworm-backports) builds vmxon for them;
 #   - installing 7.x headers (trixie-backports, with what they need from
-#     trixie) skips vmxon (BUILD_EXCLUSIVE_KERNEL) and apt exits 0;
+#     trixie, and trixie's dkms: see below) skips vmxon
+#     (BUILD_EXCLUSIVE_KERNEL) and apt exits 0;
 #   - purging both packages leaves nothing behind.
+# bookworm's dkms (3.0.10) cannot skip cleanly: its autoinstall, which the
+# kernel's header and image hooks run, exits 11 for a module that
+# BUILD_EXCLUSIVE excludes, and that fails the header package. Only a
+# trixie system gets 7.x kernels (they need trixie's libc and gcc-14), and
+# it has trixie's dkms: the 7.x step installs that first.
 # One line per check: "deb-check: ok WHAT" or "deb-check: FAIL WHAT".
 #
 # The chroot comes from mmdebstrap, with the machine's own apt sources
@@ -33,7 +39,10 @@ done
 cache=$VMXON_CACHE/deb-check
 out=$VMXON_OUT/deb-check
 root=$out/root
-tarball=$cache/bookworm.tar
+# What the chroot has beside apt: openssl, so that DKMS makes its MOK key
+# and signs, as on an installed system. The tarball's name changes with it.
+include=dkms,linux-headers-amd64,man-db,openssl
+tarball=$cache/bookworm-$(echo "$include" | md5sum | cut -c1-8).tar
 mkdir -p "$cache/archives/partial" "$cache/lists/partial" "$out"
 # One run at a time: the chroot, the cache and the logs are shared.
 exec 8>"$cache.lock"
@@ -60,12 +69,12 @@ archive=$(printf '%s\n' "${repos[@]}" | awk -v c="$codename" '$2 == c { print $1
 key=/usr/share/keyrings/debian-archive-keyring.gpg
 
 if [ ! -f "$tarball" ] || [ "${VMXON_DEB_CHECK_REFRESH:-0}" = 1 ]; then
-	log "mmdebstrap: a Debian 12 chroot with dkms, linux-headers-amd64, man-db"
+	log "mmdebstrap: a Debian 12 chroot with $include"
 	lines=()
 	for r in "${repos[@]}"; do
 		lines+=("deb [signed-by=$key] ${r% *} ${r#* } main")
 	done
-	mmdebstrap --variant=apt --include=dkms,linux-headers-amd64,man-db \
+	mmdebstrap --variant=apt --include="$include" \
 		--aptopt='APT::Install-Recommends "false"' \
 		bookworm "$cache/new.tar" "${lines[@]}" >"$out/mmdebstrap.log" 2>&1 ||
 		{ tail -20 "$out/mmdebstrap.log"; die "mmdebstrap failed"; }
@@ -116,6 +125,11 @@ apt_install='apt-get install -y -q --no-install-recommends'
 
 step=update
 in_root 'apt-get update -q' || die "apt-get update in the chroot failed (log: $out/$step.log)"
+# No initramfs for the kernel images that headers pull in: nothing boots
+# here, and making them takes minutes.
+in_root 'dpkg-divert --local --rename --add /usr/sbin/update-initramfs &&
+	ln -s /bin/true /usr/sbin/update-initramfs' ||
+	die "could not divert update-initramfs (log: $out/$step.log)"
 # The chroot before the packages: purge must come back to it.
 snapshot() {
 	in_root 'find / -xdev \( -path /proc -o -path /dev -o -path /tmp -o \
@@ -204,6 +218,11 @@ else
 fi
 
 step=headers-7
+if in_root "$apt_install -t trixie dkms" && in_root 'dpkg-query -W dkms'; then
+	ok "dkms from trixie: $(tail -1 "$out/$step.log" | cut -f2)"
+else
+	fail "apt-get install -t trixie dkms (log: $out/$step.log)"
+fi
 if in_root "$apt_install -t trixie linux-headers-amd64/trixie-backports"; then
 	ok "apt-get install linux-headers-amd64 from trixie-backports (exit 0)"
 else
@@ -234,15 +253,19 @@ else
 fi
 step=after
 snapshot >"$out/files-after"
-# New since the install and owned by no package: what purge left. dpkg
-# lists /lib/... where the merged /usr has /usr/lib/...: both are owned.
-# Allowed, because they are not vmxon's: depmod's indexes of each kernel,
-# and the MOK key pair that DKMS made to sign modules, which stays for the
-# next module (it may be enrolled).
+# New since the install, owned by no package, in the trees where the
+# packages and DKMS put files: what purge left (other packages installed
+# on the way make files of their own elsewhere: systemd, the kernel
+# image). dpkg lists /lib/... where the merged /usr has /usr/lib/...: both
+# are owned. Allowed, because they are not vmxon's: depmod's indexes of
+# each kernel, the MOK key pair that DKMS made to sign modules, which
+# stays for the next module (it may be enrolled), and update-initramfs
+# where the diversion above put it.
 cat "$root"/var/lib/dpkg/info/*.list |
 	sed -E 'p; s#^/(bin|sbin|lib|lib32|lib64|libx32)(/|$)#/usr/\1\2#' | sort -u >"$out/owned"
 comm -13 "$out/files-before" "$out/files-after" | comm -23 - "$out/owned" |
-	grep -vE '^/usr/lib/modules/[^/]+/modules\.[a-z.]+$|^/var/lib/dkms/mok\.(key|pub)$' \
+	grep -E '^/(usr/src|usr/lib/modules|usr/libexec|usr/sbin|usr/share/man|usr/share/doc|var/lib/dkms|etc/dkms|etc/modprobe\.d|etc/modules-load\.d|etc/kernel)(/|$)' |
+	grep -vE '^/usr/lib/modules/[^/]+/modules\.[a-z.]+$|^/var/lib/dkms/mok\.(key|pub)$|^/usr/sbin/update-initramfs\.distrib$' \
 		>"$out/left-behind"
 if [ -s "$out/left-behind" ]; then
 	sed 's/^/    /' "$out/left-behind" | head -20
