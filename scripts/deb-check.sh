@@ -143,13 +143,16 @@ kver61=$(basename "$(ls -d "$root"/usr/src/linux-headers-*-amd64 | head -1)")
 kver61=${kver61#linux-headers-}
 
 # installed KVER: vmxon installed by DKMS for KVER, its module of this
-# version and vermagic, with Module.symvers and vmx_percpu.h kept.
+# version and vermagic, signed with DKMS's MOK key (docs/usage.md, "Secure
+# Boot"), with Module.symvers and vmx_percpu.h kept.
 installed() {
 	local kdir=$root/var/lib/dkms/vmxon/kernel-$1-x86_64 ko
 	ko=$(ls "$root/lib/modules/$1/updates/dkms"/vmxon.ko* 2>/dev/null | head -1)
 	[ -n "$ko" ] || { echo "no vmxon.ko in /lib/modules/$1/updates/dkms"; return 1; }
 	[ "$(modinfo -F version "$ko")" = "$version" ] || { echo "modinfo version of $ko"; return 1; }
 	[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$1" ] || { echo "vermagic of $ko"; return 1; }
+	[ "$(modinfo -F signer "$ko")" = "DKMS module signing key" ] ||
+		{ echo "$ko is not signed with DKMS's MOK key"; return 1; }
 	for f in Module.symvers vmx_percpu.h; do
 		[ -s "$kdir/$f" ] || { echo "no $f in ${kdir#"$root"}"; return 1; }
 	done
@@ -164,7 +167,7 @@ else
 	fail "apt-get install vmxon-dkms vmxon-tools (log: $out/$step.log)"
 fi
 if why=$(installed "$kver61"); then
-	ok "dkms build $kver61 (installed, version $version, Module.symvers kept)"
+	ok "dkms build $kver61 (installed, version $version, signed, Module.symvers kept)"
 else
 	fail "dkms build $kver61: $why (log: $out/$step.log)"
 fi
@@ -212,7 +215,7 @@ kver612=${kver612#linux-headers-}
 if [ -z "$kver612" ]; then
 	fail "no 6.12 headers in the chroot (log: $out/$step.log)"
 elif why=$(installed "$kver612"); then
-	ok "dkms build $kver612 (installed, version $version, Module.symvers kept)"
+	ok "dkms build $kver612 (installed, version $version, signed, Module.symvers kept)"
 else
 	fail "dkms build $kver612: $why (log: $out/$step.log)"
 fi
@@ -257,11 +260,11 @@ snapshot >"$out/files-after"
 # packages and DKMS put files: what purge left (other packages installed
 # on the way make files of their own elsewhere: systemd, the kernel
 # image). dpkg lists /lib/... where the merged /usr has /usr/lib/...: both
-# are owned. Allowed, because they are not vmxon's: depmod's indexes of
+# are owned, and so are the links of update-alternatives. Allowed, because they are not vmxon's: depmod's indexes of
 # each kernel, the MOK key pair that DKMS made to sign modules, which
 # stays for the next module (it may be enrolled), and update-initramfs
 # where the diversion above put it.
-cat "$root"/var/lib/dpkg/info/*.list |
+{ cat "$root"/var/lib/dpkg/info/*.list; grep -h '^/' "$root"/var/lib/dpkg/alternatives/*; } |
 	sed -E 'p; s#^/(bin|sbin|lib|lib32|lib64|libx32)(/|$)#/usr/\1\2#' | sort -u >"$out/owned"
 comm -13 "$out/files-before" "$out/files-after" | comm -23 - "$out/owned" |
 	grep -E '^/(usr/src|usr/lib/modules|usr/libexec|usr/sbin|usr/share/man|usr/share/doc|var/lib/dkms|etc/dkms|etc/modprobe\.d|etc/modules-load\.d|etc/kernel)(/|$)' |
