@@ -424,6 +424,15 @@ static unsigned int online_cpus(struct cpu **cpus)
 }
 
 /*
+ * Has @c VMX, as the module's no_vmx check judges it: CPUID and the basic
+ * MSRs. An emulator may read the MSRs as 0 without VMX in CPUID (QEMU).
+ */
+static bool has_vmx(const struct cpu *c)
+{
+	return c->verdict.reason != VMX_REASON_NO_VMX;
+}
+
+/*
  * --caps: every row, with the first online CPU that has VMX as reference;
  * CPUs without VMX are named once and left out of the rows.
  */
@@ -434,7 +443,7 @@ static int show_caps(const struct cpu *cpus, unsigned int n)
 	size_t used;
 
 	for (i = 0; i < n; i++) {
-		if (cpus[i].regs.caps.present & BIT(VMX_CAP_BASIC)) {
+		if (has_vmx(&cpus[i])) {
 			if (ref == n)
 				ref = i;
 			nvmx++;
@@ -458,7 +467,7 @@ static int show_caps(const struct cpu *cpus, unsigned int n)
 		marks[0] = '\0';
 		used = 0;
 		for (i = 0; i < n; i++) {
-			if (i == ref || !(cpus[i].regs.caps.present & BIT(VMX_CAP_BASIC)))
+			if (i == ref || !has_vmx(&cpus[i]))
 				continue;
 			row_value(&rows[r], &cpus[i].regs.caps, other, sizeof(other));
 			if (strcmp(val, other) && used < sizeof(marks) - 1)

@@ -377,6 +377,14 @@ class VmxProbeTest(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn('caps: no online CPU has VMX', out)
 
+    def test_caps_msrs_without_cpuid_vmx(self):
+        # QEMU without VMX reads IA32_VMX_BASIC and the others as 0.
+        self.cpus({m: 0 for m in MSRS}, vmx=False)
+        rc, out = self.run_status('--caps')
+        self.assertEqual(rc, 1)
+        self.assertIn('cpu0: no VMX capability MSRs (no_vmx)', out)
+        self.assertIn('caps: no online CPU has VMX', out)
+
     def test_probe_disabled_by_firmware(self):
         self.cpus({**MSRS, 0x3a: 0x1}, {**MSRS, 0x3a: 0x1})
         rc, out = self.run_status('--probe')
