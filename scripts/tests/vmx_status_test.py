@@ -164,7 +164,7 @@ class VmxStatusTest(unittest.TestCase):
         rc, out = self.run_all()
         self.assertEqual(rc, 1)
         self.assertIn('holder: kvm_intel (kvm.enable_virt_at_load=Y: KVM holds VMX on '
-                      'every CPU from its load); fix: rmmod kvm_intel;', out)
+                      'every CPU from its load); fix: rmmod kvm_intel (vmxon refuses', out)
         rc, j = self.json()
         self.assertEqual(rc, 1)
         self.assertEqual([h['module'] for h in j['holders']], ['kvm_intel'])
