@@ -4,7 +4,8 @@
 # `make dkms-check`: the package as DKMS sees it. For each Debian header
 # tree (every installed /usr/src/linux-headers-*-amd64, and 6.12's from
 # scripts/headers.sh): `dkms build`, then check the module (vermagic,
-# version, no compiler warning); `dkms add` before and `dkms remove --all`
+# version, no compiler warning, Module.symvers and vmx_percpu.h kept by
+# POST_BUILD); `dkms add` before and `dkms remove --all`
 # after. Fails on any error.
 #
 # DKMS never sees the machine's own state: it runs in a private mount
@@ -17,6 +18,7 @@ set -uo pipefail
 
 "$VMXON_TOP/scripts/deps.sh" || die "could not install the dependencies"
 command -v dkms >/dev/null || die "dkms is not installed"
+"$VMXON_TOP/scripts/version-check.sh" || die "the version is not the same everywhere"
 version=$(cat "$VMXON_TOP/VERSION")
 priv=$VMXON_OUT/dkms
 rm -rf "$priv"
@@ -101,6 +103,10 @@ for h in "${trees[@]}"; do
 			problems="modinfo version '$modver', VERSION says $version"
 		fi
 	fi
+	# dkms.conf's POST_BUILD keeps what clients build against.
+	for f in Module.symvers vmx_percpu.h; do
+		[ -s "$base/$f" ] || problems="${problems:+$problems; }no $f kept in $base"
+	done
 	if grep -q "warning:" "$base/log/make.log" 2>/dev/null; then
 		grep "warning:" "$base/log/make.log" | sed 's/^/    /' | head -20
 		problems="compiler warnings"

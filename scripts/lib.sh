@@ -32,7 +32,8 @@ stage_module() {
 	mkdir -p "$1/scripts"
 	cp -r "$VMXON_TOP"/Kbuild "$VMXON_TOP"/VERSION "$VMXON_TOP"/*.[ch] \
 		"$VMXON_TOP"/kunit "$1/"
-	cp "$VMXON_TOP"/scripts/conftest.sh "$1/scripts/"
+	cp "$VMXON_TOP"/scripts/conftest.sh "$VMXON_TOP"/scripts/dkms-post-build.sh \
+		"$1/scripts/"
 }
 
 # build_module KDIR DIR [MAKE ARGS...]: build our tree against KDIR in DIR

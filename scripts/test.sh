@@ -184,13 +184,15 @@ for k in "${builds[@]}"; do
 	"$VMXON_TOP/scripts/initramfs.sh" "$kout/initrd.gz" "${ktree[$k]}" "${mods[@]}"
 done
 
-# --- host: the judge's own tests, over recorded console logs ------------
+# --- host: the judge's own tests, over recorded console logs, and
+# vmx-status's over a made-up sysfs ---------------------------------------
 
 first=${KERNELS%% *}
 {
 	echo "vmxon-test: BEGIN target=host/judge"
 	python3 "$VMXON_TOP/scripts/tests/ktap_test.py" \
 		--kunit-py "${ktree[$first]}/source/tools/testing/kunit/kunit.py"
+	python3 "$VMXON_TOP/scripts/tests/vmx_status_test.py"
 	echo "vmxon-test: END"
 } >"$out/judge.log" 2>&1
 
@@ -267,7 +269,7 @@ judge() {	# judge NAME LOG EXPECTED_SUITES: NAME is KERNEL/TARGET
 
 echo
 echo "Results (logs under $out):"
-judge host/judge "$out/judge.log" vmxon_judge
+judge host/judge "$out/judge.log" vmxon_judge,vmx_status
 for k in "${builds[@]}"; do
 	judge "$k/host" "$out/$k/host.log" vmxon_build
 done
