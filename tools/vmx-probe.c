@@ -77,6 +77,7 @@
  */
 static const char *dev_root = "/dev/cpu";
 static const char *sys_root = "/sys";
+static const char *proc_root = "/proc";
 
 struct cpu {
 	unsigned int id;
@@ -433,11 +434,13 @@ static unsigned int online_cpus(struct cpu **cpus)
  */
 static int read_kernel_flags(struct cpu *cpus, unsigned int n)
 {
-	FILE *f = fopen("/proc/cpuinfo", "r");
 	struct cpu *mine = NULL;
 	unsigned int i, id, found = 0;
 	char line[4096];
+	FILE *f;
 
+	snprintf(line, sizeof(line), "%s/cpuinfo", proc_root);
+	f = fopen(line, "r");
 	if (!f) {
 		perror("vmx-probe: /proc/cpuinfo");
 		return -1;
@@ -551,6 +554,8 @@ int main(int argc, char **argv)
 		dev_root = getenv("VMX_PROBE_DEV");
 	if (getenv("VMX_STATUS_SYSFS"))
 		sys_root = getenv("VMX_STATUS_SYSFS");
+	if (getenv("VMX_PROBE_PROC"))
+		proc_root = getenv("VMX_PROBE_PROC");
 	if (argc == 2 && !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

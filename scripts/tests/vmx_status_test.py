@@ -293,13 +293,21 @@ class VmxProbeTest(unittest.TestCase):
         self.tmp = tempfile.TemporaryDirectory()
         self.sys = Sysfs(os.path.join(self.tmp.name, 'sys'))
         self.dev = os.path.join(self.tmp.name, 'dev')
+        self.proc = os.path.join(self.tmp.name, 'proc')
 
     def tearDown(self):
         self.tmp.cleanup()
 
-    def cpus(self, *msrs, vmx=True):
-        """One CPU per dict of MSR values; CPUID.1:ECX has VMX if VMX."""
+    def cpus(self, *msrs, vmx=True, kernel_vmx=True):
+        """One CPU per dict of MSR values; CPUID.1:ECX has VMX if VMX; the
+        kernel's flags in /proc/cpuinfo have vmx if VMX and KERNEL_VMX."""
         self.sys.write('devices/system/cpu/online', f'0-{len(msrs) - 1}')
+        os.makedirs(self.proc, exist_ok=True)
+        with open(os.path.join(self.proc, 'cpuinfo'), 'w') as f:
+            flag = ' vmx' if vmx and kernel_vmx else ''
+            for n in range(len(msrs)):
+                f.write(f'processor\t: {n}\nflags\t\t: fpu vme{flag} smx est\n'
+                        'vmx flags\t: vnmi\n\n')
         for n, m in enumerate(msrs):
             d = os.path.join(self.dev, str(n))
             os.makedirs(d)
@@ -313,7 +321,8 @@ class VmxProbeTest(unittest.TestCase):
 
     def run_status(self, *args):
         env = dict(os.environ, VMX_STATUS_SYSFS=self.sys.root,
-                   VMX_PROBE_DEV=self.dev, VMX_PROBE=self.probe)
+                   VMX_PROBE_DEV=self.dev, VMX_PROBE_PROC=self.proc,
+                   VMX_PROBE=self.probe)
         p = subprocess.run(SHELLS[0] + [VMX_STATUS, *args], env=env,
                            capture_output=True, text=True)
         return p.returncode, p.stdout
@@ -347,6 +356,14 @@ class VmxProbeTest(unittest.TestCase):
         rc, out = self.run_status('--probe', '--json')
         self.assertEqual(rc, 1, out)
         self.assertEqual([c['reason'] for c in json.loads(out)['cpus']], ['ok', 'inconsistent'])
+
+    def test_probe_disabled_by_kernel(self):
+        # clearcpuid=vmx: CPUID and the MSRs have VMX, the kernel's flag not.
+        self.cpus(MSRS, MSRS, kernel_vmx=False)
+        rc, out = self.run_status('--probe', '--json')
+        self.assertEqual(rc, 1, out)
+        self.assertEqual([c['reason'] for c in json.loads(out)['cpus']],
+                         ['disabled_by_kernel'] * 2)
 
     def test_caps_true_controls(self):
         # With IA32_VMX_BASIC bit 55 the TRUE MSR (0x48e) rules: CR3-load
