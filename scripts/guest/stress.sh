@@ -71,6 +71,27 @@ else
 fi
 ktap_expect cpus_failed_none_or_all "$(cat $sys/cpus_failed)" \
 	"$([ -n "$on" ] || cpu_list)"
+
+# Reads racing with cross-CPU rounds, without hotplug (whose stop_machine
+# stalls every CPU, readers included): each write to enabled rewrites every
+# CPU's state from an IPI while every CPU reads it. Without VMX each is a
+# check round that fails.
+rm -f /tmp/stop
+readers &
+i=0 rounds=0
+while [ $i -lt 30 ]; do
+	if [ -n "$on" ]; then
+		sh -c "echo 0 > $sys/enabled && echo 1 > $sys/enabled" &&
+			rounds=$((rounds + 1))
+	else
+		sh -c "echo 1 > $sys/enabled" 2>/dev/null ||
+			rounds=$((rounds + 1))
+	fi
+	i=$((i + 1))
+done
+touch /tmp/stop
+wait
+ktap_expect rounds_racing_readers $rounds 30
 ktap_run rmmod rmmod vmxon
 
 # Reads racing with rmmod (and insmod).
