@@ -2,7 +2,8 @@
 # suites: vmxon_lifecycle
 # CPU hotplug with vmxon enabled (without VMX: check-only), the per-CPU
 # group following each CPU and the masks exact after every step; then
-# suspend/resume through /sys/power/pm_test=core.
+# suspend/resume through /sys/power/pm_test=core. vmxon_lifecycle_rounds
+# on the kernel command line sets the hotplug rounds (10).
 ktap_begin vmxon_lifecycle
 
 sys=/sys/kernel/vmxon
@@ -47,10 +48,12 @@ hotplug_round() {
 if [ -z "$nonboot" ]; then
 	ktap_skip hotplug "one CPU only"
 else
-	for round in 1 2 3 4 5 6 7 8 9 10; do
+	rounds=${vmxon_lifecycle_rounds:-10} round=1
+	while [ $round -le "$rounds" ]; do
 		ktap_run hotplug_round_$round hotplug_round
+		round=$((round + 1))
 	done
-	kmsg "vmxon-test: $((10 * $(echo "$nonboot" | grep -c .))) offline/online steps"
+	kmsg "vmxon-test: $((rounds * $(echo "$nonboot" | grep -c .))) offline/online steps"
 	if [ "$on" = on ]; then
 		# A CPU offline while disabled comes back on after enabling.
 		last=$(echo "$nonboot" | tail -1)
