@@ -136,13 +136,13 @@ headers_build() {
 	[ -n "$1" ] && build_module "$1" "$2"
 }
 
-# Per build (KERNEL or KERNEL+VARIANT): the module against the test kernel
-# and, for a plain KERNEL, against Debian's headers of that series; the
-# sample client against the test kernel.
-for k in "${builds[@]}"; do
-	kout=$out/$k
+# host_build BUILD: for a build (KERNEL or KERNEL+VARIANT), the module
+# against the test kernel and, for a plain KERNEL, against Debian's headers
+# of that series; the sample client against the test kernel; the canary;
+# the guest's initramfs. Fails when the guests could not boot.
+host_build() {
+	local k=$1 kout=$out/$1 headers m mods tests=() n=0 suite=ok
 	mkdir -p "$kout"
-	tests=() n=0 suite=ok
 	log "$k: building the modules against the test kernel"
 	# The guests get the test build: fault injection compiled in.
 	build_case test_kernel_w1 "${ktree[$k]} $kout/modules/build.log" \
@@ -182,6 +182,16 @@ for k in "${builds[@]}"; do
 	# so does every client scenario, at its insmod.
 	[ -f "$kout/client/vmxon_client.ko" ] && mods+=("$kout/client/vmxon_client.ko")
 	"$VMXON_TOP/scripts/initramfs.sh" "$kout/initrd.gz" "${ktree[$k]}" "${mods[@]}"
+}
+
+# The builds at once: each make runs one job, and there are two or more.
+declare -A build_pid
+for k in "${builds[@]}"; do
+	host_build "$k" &
+	build_pid[$k]=$!
+done
+for k in "${builds[@]}"; do
+	wait "${build_pid[$k]}" || die "$k: the host build failed (see above)"
 done
 
 # --- host: the judge's own tests, over recorded console logs, and
