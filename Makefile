@@ -2,7 +2,8 @@
 #
 # Users:       make [KDIR=...]   build vmxon.ko against a kernel tree
 #              make probe        build/vmx-probe, for vmx-status --probe
-# Clients:     make samples      build samples/client against KDIR and vmxon
+# Clients:     make samples      build samples/client and samples/hv against KDIR
+#                                and vmxon
 # Everyone:    make demo         vmxon in an emulated machine with VMX
 # Developers:  make test         everything, in emulators (see README.md)
 #              make check        W=1, sparse, checkpatch, kernel-doc
@@ -27,16 +28,19 @@ build/vmx-probe: tools/vmx-probe.c $(wildcard tools/include/*/*.h) vmx_caps.c \
 	@mkdir -p build
 	$(CC) -O2 -Wall -Wextra -Itools/include -o $@ tools/vmx-probe.c vmx_caps.c
 
-# The sample client, built out of tree as any client builds (its Makefile):
-# vmx_percpu.h from this tree, vmxon's symbols from VMXON/Module.symvers.
+# The sample client and the sample hypervisor, each built out of tree as
+# any client builds (its Makefile): vmx_percpu.h from this tree, vmxon's
+# symbols from VMXON/Module.symvers.
 samples:
 	@test -f $(VMXON)/Module.symvers || \
 		{ echo "no $(VMXON)/Module.symvers: run make first, or set VMXON="; exit 1; }
 	$(MAKE) -C samples/client KDIR=$(KDIR) VMXON=$(VMXON) VMXON_INCLUDE=$(CURDIR)
+	$(MAKE) -C samples/hv KDIR=$(KDIR) VMXON=$(VMXON) VMXON_INCLUDE=$(CURDIR)
 
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
-		$(MAKE) -C $(KDIR) M=$(CURDIR)/samples/client clean; fi
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/samples/client clean; \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/samples/hv clean; fi
 	rm -rf build
 
 test:

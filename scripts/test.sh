@@ -79,19 +79,21 @@ done
 
 # --- host: the module builds, reported as a KTAP suite per kernel ------
 
-# sample_build KDIR DIR SYMVERS_DIR: build samples/client in DIR as `make
-# samples` does (its Makefile, KDIR and VMXON), with nothing of vmxon but
-# vmx_percpu.h (copied alone into DIR/include) and its Module.symvers;
-# fails on an error or any warning, modpost's included.
+# sample_build SAMPLE KDIR DIR SYMVERS_DIR: build samples/SAMPLE in DIR as
+# `make samples` does (its Makefile, KDIR and VMXON), with nothing of vmxon
+# but vmx_percpu.h (copied alone into DIR/include) and its Module.symvers;
+# fails on an error or any warning, modpost's and objtool's included.
 sample_build() {
-	rm -rf "$2"
-	cp -r "$VMXON_TOP/samples/client" "$2"
-	mkdir -p "$2/include"
-	cp "$VMXON_TOP/vmx_percpu.h" "$2/include/"
-	make -C "$2" KDIR="$1" VMXON="$3" VMXON_INCLUDE="$2/include" W=1 \
-		>"$2/build.log" 2>&1 &&
-		! grep -qi "warning" "$2/build.log" &&
-		modinfo -F import_ns "$2/vmxon_client.ko" | grep -qx VMXON
+	local ko
+	rm -rf "$3"
+	cp -r "$VMXON_TOP/samples/$1" "$3"
+	mkdir -p "$3/include"
+	cp "$VMXON_TOP/vmx_percpu.h" "$3/include/"
+	ko=$(sed -n 's/^obj-m += \(.*\)\.o$/\1.ko/p' "$3/Kbuild")
+	make -C "$3" KDIR="$2" VMXON="$4" VMXON_INCLUDE="$3/include" W=1 \
+		>"$3/build.log" 2>&1 &&
+		! grep -qi "warning" "$3/build.log" &&
+		modinfo -F import_ns "$3/$ko" | grep -qx VMXON
 }
 
 for k in $KERNELS; do
@@ -106,20 +108,24 @@ for k in $KERNELS; do
 	# The sample client from the public header alone, against vmxon's
 	# Module.symvers, as docs/usage.md tells a client to build; the guests
 	# load it (scripts/guest/client.sh).
-	r3=ok
-	sample_build "${ktree[$k]}" "$kout/client" "$kout/modules" || r3="not ok"
+	r3=ok r4=ok
+	sample_build client "${ktree[$k]}" "$kout/client" "$kout/modules" || r3="not ok"
+	# The sample hypervisor, built the same way (scripts/guest/hv.sh).
+	sample_build hv "${ktree[$k]}" "$kout/hv" "$kout/modules" || r4="not ok"
 	suite=ok
-	[ "$r1$r2$r3" = okokok ] || suite="not ok"
+	[ "$r1$r2$r3$r4" = okokokok ] || suite="not ok"
 	cat >"$kout/host.log" <<-EOF
 		vmxon-test: BEGIN target=$k/host
 		    # Subtest: vmxon_build
-		    1..3
+		    1..4
 		    # test_kernel_w1: ${ktree[$k]} $kout/modules/build.log
 		    $r1 1 test_kernel_w1
 		    # debian_headers_w1: ${headers:-no linux-headers-$k.*-amd64} $kout/modules-headers/build.log
 		    $r2 2 debian_headers_w1
 		    # sample_client: $kout/client/build.log
 		    $r3 3 sample_client
+		    # sample_hv: $kout/hv/build.log
+		    $r4 4 sample_hv
 		$suite 1 vmxon_build
 		vmxon-test: END
 	EOF
@@ -135,9 +141,10 @@ for k in $KERNELS; do
 	for m in "${mods[@]}"; do
 		[ -f "$m" ] || die "$k: module build failed, see $kout/modules/build.log"
 	done
-	# The sample client when it built: else sample_client failed above, and
-	# so does every client scenario, at its insmod.
+	# The samples when they built: else sample_client or sample_hv failed
+	# above, and so does every scenario of that sample, at its insmod.
 	[ -f "$kout/client/vmxon_client.ko" ] && mods+=("$kout/client/vmxon_client.ko")
+	[ -f "$kout/hv/vmxon_hv.ko" ] && mods+=("$kout/hv/vmxon_hv.ko")
 	"$VMXON_TOP/scripts/initramfs.sh" "$kout/initrd.gz" "${ktree[$k]}" "${mods[@]}"
 done
 
