@@ -33,12 +33,14 @@ JOBS=${JOBS:-$(nproc)}
 # each kernel: a kernel option that makes one of them silent fails the run.
 # client4 is a 4-CPU Bochs boot that runs the sample client's scenarios
 # alone, for the kernel without bochs:4.
+# hv4 is a 4-CPU Bochs boot that runs the sample hypervisor's scenarios
+# alone (hv, and hv-reboot: the other Bochs boots reboot for others).
 # TARGETS=... runs the same
 # targets on every kernel, e.g. TARGETS="qemu bochs bochs:4".
 default_targets() {
 	case "$1" in
-	6.12) echo canary qemu bochs bochs:4 qemu-kvm ;;
-	*) echo canary qemu bochs client4 vmx-locked-off qemu-kvm ;;
+	6.12) echo canary qemu bochs bochs:4 hv4 qemu-kvm ;;
+	*) echo canary qemu bochs client4 hv4 vmx-locked-off qemu-kvm ;;
 	esac
 }
 
