@@ -30,6 +30,10 @@
 /* The hypercall the guest makes with VMCALL, in RAX. */
 #define HV_CALL_PING	1
 
+/* The guest's RDX at entry: what it does besides its rounds */
+#define HV_GUEST_FAULT		1	/* UD2 first */
+#define HV_GUEST_NO_CPUID	2	/* rounds of VMCALL alone */
+
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
 

@@ -15,6 +15,9 @@
  *   /sys/kernel/debug/vmxon_hv/status  per online CPU: the runs so far and
  *                                      what the last one did, e.g.
  *     "cpu0 runs 1 exits 201 cpuid 100 vmcall 100 hlt 1 result ok"
+ *   /sys/kernel/debug/vmxon_hv/times   per online CPU: the exits and the
+ *                                      nanoseconds of its last run, from
+ *                                      the first entry to the last exit
  *
  * The last field says how the run ended: "result ok" (the guest halted with
  * the result the hypervisor expected), "result bad ...", "entry failed
@@ -24,9 +27,10 @@
  * exception N, which the exception bitmap makes exit), "off" (the CPU is
  * not in VMX operation), or another exit it does not handle.
  *
- * Test knobs, writable at run time: loops (the guest's rounds), fault (the
- * guest executes UD2 first), bad_guest (the guest's RFLAGS lacks its
- * reserved bit 1, which fails the VM entry).
+ * Knobs, writable at run time: loops (the guest's rounds); for tests,
+ * fault (the guest executes UD2 first) and bad_guest (the guest's RFLAGS
+ * lacks its reserved bit 1, which fails the VM entry); for make bench,
+ * vmcall_only (rounds without CPUID).
  *
  * Like samples/client, it makes its VMCS current on each CPU in cpu_up and
  * VMCLEARs it in cpu_down and in an emergency. The current VMCS is shared
@@ -42,6 +46,7 @@
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/irqflags.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -79,6 +84,9 @@ MODULE_PARM_DESC(fault, "Test: the guest executes UD2 (an exception exit) first"
 static bool bad_guest;
 module_param(bad_guest, bool, 0644);
 MODULE_PARM_DESC(bad_guest, "Test: guest RFLAGS bit 1 clear, so that VM entry fails");
+static bool vmcall_only;
+module_param(vmcall_only, bool, 0644);
+MODULE_PARM_DESC(vmcall_only, "Bench: the guest's rounds make no CPUID, only the VMCALL");
 
 #define HV_MAX_LOOPS	100000
 
@@ -132,6 +140,7 @@ enum hv_end {
  * @qualification: its exit qualification
  * @intr_info: its VM-exit interruption information
  * @rip: the guest's RIP at the last exit, as an offset in its page
+ * @ns: the time from the first VM entry to the last exit (ktime_get_ns())
  */
 struct hv_result {
 	enum hv_end end;
@@ -147,6 +156,7 @@ struct hv_result {
 	u64 qualification;
 	u32 intr_info;
 	u64 rip;
+	u64 ns;
 };
 
 /**
@@ -542,8 +552,11 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 
 	memset(c->gprs, 0, sizeof(c->gprs));
 	c->gprs[HV_RSI] = n;
-	c->gprs[HV_RDX] = READ_ONCE(fault);
+	c->gprs[HV_RDX] = (READ_ONCE(fault) ? HV_GUEST_FAULT : 0) |
+			  (READ_ONCE(vmcall_only) ? HV_GUEST_NO_CPUID : 0);
 	/* R9 at HLT: each round adds CPUID(0).EAX and the call's answer */
+	if (c->gprs[HV_RDX] & HV_GUEST_NO_CPUID)
+		leaf0 = 0;
 	r->expected = n * leaf0 + (u64)n * (n + 1) / 2;
 
 	for (;;) {
@@ -613,6 +626,7 @@ static void run_this_cpu(void *info)
 	struct hv_result *r = &c->last;
 	unsigned int n = min(READ_ONCE(loops), HV_MAX_LOOPS);
 	struct hv_host host;
+	u64 start;
 
 	memset(r, 0, sizeof(*r));
 	c->runs++;
@@ -643,7 +657,9 @@ static void run_this_cpu(void *info)
 		r->error = this_cpu_read(vmwrite_failed);
 		return;
 	}
+	start = ktime_get_ns();
 	run_guest(c, r, n);
+	r->ns = ktime_get_ns() - start;
 	restore_host(&host);
 	if (r->end == HV_END_HLT && r->result != r->expected)
 		pr_err("cpu%u: guest result 0x%llx, expected 0x%llx\n", cpu,
@@ -752,6 +768,24 @@ static int status_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(status);
+
+/* For make bench: per online CPU, the exits and duration of its last run */
+static int times_show(struct seq_file *m, void *v)
+{
+	unsigned int cpu;
+
+	mutex_lock(&run_lock);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		const struct hv_result *r = &per_cpu_ptr(&hv_cpu, cpu)->last;
+
+		seq_printf(m, "cpu%u exits %u ns %llu\n", cpu, r->exits, r->ns);
+	}
+	cpus_read_unlock();
+	mutex_unlock(&run_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(times);
 
 /*
  * cpu_up: make this CPU's VMCS current, as samples/client does; the runs
@@ -904,6 +938,7 @@ static int __init hv_init(void)
 	debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("run", 0200, debugfs_dir, NULL, &run_fops);
 	debugfs_create_file("status", 0444, debugfs_dir, NULL, &status_fops);
+	debugfs_create_file("times", 0444, debugfs_dir, NULL, &times_fops);
 	pr_info("registered, VMCS revision 0x%x, %zu bytes of guest code\n",
 		revision, (size_t)(hv_guest_code_end - hv_guest_code));
 	return 0;

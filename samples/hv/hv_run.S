@@ -102,9 +102,10 @@ SYM_FUNC_END(hv_vmrun)
 
 /*
  * The guest: 64-bit code at CPL 0, run from its own page with RSI = the
- * number of rounds and RDX = 1 to fault at once. Each round runs CPUID
- * leaf 0 and the hypercall HV_CALL_PING with RBX = the round's number,
- * and adds CPUID's EAX and the hypercall's answer (RAX) to R9, the
+ * number of rounds and RDX = its flags (HV_GUEST_*): with HV_GUEST_FAULT
+ * it executes UD2 at once. Each round runs CPUID leaf 0 (not with
+ * HV_GUEST_NO_CPUID) and the hypercall HV_CALL_PING with RBX = the round's
+ * number, and adds CPUID's EAX and the hypercall's answer (RAX) to R9, the
  * result. Then HLT, which exits. Data, not code of the module: the
  * hypervisor copies it into the guest's page.
  */
@@ -112,16 +113,19 @@ SYM_FUNC_END(hv_vmrun)
 SYM_DATA_START(hv_guest_code)
 	xor	%r9d, %r9d
 	xor	%edi, %edi
-	test	%rdx, %rdx
+	mov	%rdx, %r8
+	test	$HV_GUEST_FAULT, %r8
 	jz	1f
 	ud2
 1:	test	%rsi, %rsi
 	jz	2f
+	test	$HV_GUEST_NO_CPUID, %r8
+	jnz	3f
 	xor	%eax, %eax
 	xor	%ecx, %ecx
 	cpuid
 	add	%rax, %r9
-	mov	$HV_CALL_PING, %eax
+3:	mov	$HV_CALL_PING, %eax
 	mov	%rdi, %rbx
 	vmcall
 	add	%rax, %r9
