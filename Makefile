@@ -4,7 +4,8 @@
 #              make probe        build/vmx-probe, for vmx-status --probe
 #              make install      vmx-status, vmx-probe, vmx-status.8 (PREFIX, DESTDIR)
 #              make deb          the packages vmxon-dkms and vmxon-tools (build/deb)
-# Clients:     make samples      build samples/client against KDIR and vmxon
+# Clients:     make samples      build samples/client and samples/hv against KDIR
+#                                and vmxon
 # Everyone:    make demo         vmxon in an emulated machine with VMX
 # Developers:  make test         everything, in emulators (see README.md)
 #              make check        W=1, sparse, checkpatch, kernel-doc
@@ -48,16 +49,19 @@ install-dkms:
 	bash -c '. scripts/lib.sh && stage_module "$$1"' sh \
 		$(DESTDIR)/usr/src/vmxon-$(VERSION)
 
-# The sample client, built out of tree as any client builds (its Makefile):
-# vmx_percpu.h from this tree, vmxon's symbols from VMXON/Module.symvers.
+# The sample client and the sample hypervisor, each built out of tree as
+# any client builds (its Makefile): vmx_percpu.h from this tree, vmxon's
+# symbols from VMXON/Module.symvers.
 samples:
 	@test -f $(VMXON)/Module.symvers || \
 		{ echo "no $(VMXON)/Module.symvers: run make first, or set VMXON="; exit 1; }
 	$(MAKE) -C samples/client KDIR=$(KDIR) VMXON=$(VMXON) VMXON_INCLUDE=$(CURDIR)
+	$(MAKE) -C samples/hv KDIR=$(KDIR) VMXON=$(VMXON) VMXON_INCLUDE=$(CURDIR)
 
 clean:
 	@if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
-		$(MAKE) -C $(KDIR) M=$(CURDIR)/samples/client clean; fi
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/samples/client clean; \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/samples/hv clean; fi
 	rm -rf build
 
 test:

@@ -12,7 +12,7 @@ import re
 import statistics
 import sys
 
-LINE = re.compile(r'^\[\s*[0-9.]+\] bench: (idle )?rep=(\d+) (.*)$')
+LINE = re.compile(r'^\[\s*[0-9.]+\] bench: (idle |vmcall )?rep=(\d+) (.*)$')
 # The module's phases (debugfs stats), as the guest reports them: the
 # enable after insmod, the disable, and the enable through sysfs.
 PHASES = [f'vmxon_{op}_{ph}_ns' for op, phs in (
@@ -23,7 +23,7 @@ ERROR = re.compile(r'^\[\s*[0-9.]+\] (bench: error .*)$')
 
 def parse(log):
     """Every repetition as {key: int}, and the guest's error lines."""
-    reps, idle, errors = {}, {}, []
+    reps, idle, vmcall, errors = {}, {}, {}, []
     with open(log, errors='replace') as f:
         for line in f:
             line = line.rstrip('\n')
@@ -35,8 +35,9 @@ def parse(log):
             if not m:
                 continue
             kv = dict(p.split('=', 1) for p in m.group(3).split())
-            (idle if m.group(1) else reps)[int(m.group(2))] = kv
-    return reps, idle, errors
+            kind = {'idle ': idle, 'vmcall ': vmcall}.get(m.group(1), reps)
+            kind[int(m.group(2))] = kv
+    return reps, idle, vmcall, errors
 
 
 def med(rows, key, scale=1.0):
@@ -77,16 +78,17 @@ def main():
         if not os.path.exists(log):
             problems.append(f'{n} CPUs: no console log')
             continue
-        reps, idle, errors = parse(log)
+        reps, idle, vmcall, errors = parse(log)
         problems += [f'{n} CPUs: {e}' for e in errors]
         if not reps:
             problems.append(f'{n} CPUs: no repetition reported')
             continue
-        for kind, rows in (('', reps), ('idle ', idle)):
+        for kind, rows in (('', reps), ('idle ', idle), ('vmcall ', vmcall)):
             for i in sorted(rows):
                 for k, v in rows[i].items():
                     data.append(f'{n}\t{kind}{i}\t{k}\t{v}')
         rows, irows = list(reps.values()), list(idle.values())
+        vrows = list(vmcall.values())
         for r in rows:
             if r.get('cpus_on') not in (f'0-{n - 1}' if n > 1 else '0',):
                 problems.append(f'{n} CPUs: rep {r} cpus_on={r.get("cpus_on")}')
@@ -102,6 +104,10 @@ def main():
             'k_rm': med(rows, 'kvm_rmmod_us', us),
             'ki_ins': med(irows, 'kvmidle_insmod_us', us),
             'ki_rm': med(irows, 'kvmidle_rmmod_us', us),
+            'hv_ns': med(vrows, 'hv_ns'),
+            'kvm_ns': med(vrows, 'kvm_ns'),
+            'v_reps': len([r for r in vrows if r.get('rc') == '0']),
+            'calls': sorted({r.get('calls', '?') for r in vrows}),
             'spread': ', '.join(f'{name} {spread(rows, key, sc)}' for name, key, sc in (
                 ('enable', 'vmxon_enable_ns', 1), ('disable', 'vmxon_disable_ns', 1),
                 ('vmxon insmod', 'vmxon_insmod_us', us),
@@ -178,6 +184,23 @@ def main():
     order = PHASES[:3] + PHASES[5:] + PHASES[3:5]
     for n, r in sorted(res.items()):
         o.append(f'| {n} | ' + ' | '.join(us(r['ph'][k]) for k in order) + ' |')
+    o.append('')
+    o.append('The cost of a VM exit: the VMCALL round trip (guest, exit, '
+             'handler, entry), ns of guest time, medians of ' +
+             one(str(r['v_reps']) for r in res.values()) + ' repetitions: '
+             'the time of a run of ' + one(sorted({c for r in res.values()
+                                                   for c in r['calls']})) +
+             ' VMCALLs less that of a run of none, per call. The sample '
+             'hypervisor (samples/hv, vmcall_only=1: its exit handler with '
+             'interrupts disabled, ktime around its run on cpu0) beside KVM '
+             '(kvm-vmcall: a KVM_RUN guest in real mode whose VMCALL KVM '
+             'handles in the kernel, CLOCK_MONOTONIC around KVM_RUN).')
+    o.append('')
+    o.append('| CPUs | sample VMCALL round trip | KVM VMCALL round trip | ratio sample/KVM |')
+    o.append('|---:|---:|---:|---:|')
+    for n, r in sorted(res.items()):
+        o.append(f"| {n} | {fmt(r['hv_ns'])} | {fmt(r['kvm_ns'])} "
+                 f"| {fmt(ratio(r['hv_ns'], r['kvm_ns']), 3)} |")
     o.append('')
     o.append('Spread (min-max, us): ' + '; '.join(
         f"{n} CPUs: {r['spread']}" for n, r in sorted(res.items())) + '.')

@@ -5,7 +5,9 @@
 # vmxon and for kvm_intel (kvm.enable_virt_at_load=1), in Bochs with 1, 2
 # and 4 CPUs on a 6.12 kernel built for it: the test kernel's configuration
 # without the debugging options (scripts/kernel-bench.config), so that the
-# numbers are the code's, not lockdep's. Results in build/bench/: results.md
+# numbers are the code's, not lockdep's. Also the cost of a VM exit: the
+# VMCALL round trip of the sample hypervisor (samples/hv) beside KVM's, in
+# the same boots. Results in build/bench/: results.md
 # (the table and the goals), data.tsv (every repetition), chart.png.
 #
 # Environment:
@@ -36,7 +38,14 @@ log "building the modules against the $series bench kernel"
 # A plain build (no fault injection), as users get it.
 build_module "$ktree" "$out/modules" ||
 	die "module build failed, see $out/modules/build.log"
-"$VMXON_TOP/scripts/initramfs.sh" "$out/initrd.gz" "$ktree" "$out/modules/vmxon.ko"
+# The sample hypervisor, as `make samples` builds it, for the VMCALL round
+# trip.
+rm -rf "$out/hv"
+cp -r "$VMXON_TOP/samples/hv" "$out/hv"
+make -C "$out/hv" KDIR="$ktree" VMXON="$out/modules" VMXON_INCLUDE="$VMXON_TOP" \
+	>"$out/hv/build.log" 2>&1 || die "samples/hv did not build, see $out/hv/build.log"
+"$VMXON_TOP/scripts/initramfs.sh" "$out/initrd.gz" "$ktree" "$out/modules/vmxon.ko" \
+	"$out/hv/vmxon_hv.ko"
 
 # run_nice CMD...: CMD at niceness BENCH_NICE, in a session of its own:
 # with autogroup scheduling, niceness counts only against processes of the

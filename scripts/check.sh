@@ -4,7 +4,7 @@
 # `make check`: the static checks, all of which must be clean:
 #   W=1 with -Werror and sparse (C=1), against each test kernel (with the
 #   KUnit module) and against Debian's stock headers of each series, and
-#   samples/client against each of those vmxon builds
+#   samples/client and samples/hv against each of those vmxon builds
 #   (KERNELS, default "6.1 6.12"; see scripts/headers.sh for 6.12);
 #   checkpatch.pl --strict and kernel-doc from the first kernel's source;
 #   the refusal on kernels that restrict the CR4 helpers to KVM, against a
@@ -28,7 +28,8 @@ out=$VMXON_OUT/check
 rm -rf "$out"
 mkdir -p "$out"
 cd "$VMXON_TOP" || exit 1
-sources=(*.c *.h kunit/*.c kunit/*.h scripts/canary/*.c samples/client/*.c)
+sources=(*.c *.h kunit/*.c kunit/*.h scripts/canary/*.c samples/client/*.c samples/hv/*.c
+	samples/hv/*.h)
 bad=0
 
 # report NAME LOG: pass when LOG is empty, else show it and count a failure.
@@ -57,31 +58,36 @@ build() {
 	report "W=1 + sparse against ${dir##*/}" "$dir/problems.log"
 }
 
-# sample KDIR NAME VMXON_DIR: samples/client as `make samples` builds it,
-# from vmx_percpu.h alone and VMXON_DIR's Module.symvers; W=1, -Werror and
-# sparse, and any warning is a failure.
+# sample SAMPLE KDIR NAME VMXON_DIR: samples/SAMPLE as `make samples`
+# builds it, from vmx_percpu.h alone and VMXON_DIR's Module.symvers; W=1,
+# -Werror and sparse, and any warning is a failure.
 sample() {
-	local dir=$out/$2
+	local dir=$out/$3
 	rm -rf "$dir"
-	cp -r "$VMXON_TOP/samples/client" "$dir"
+	cp -r "$VMXON_TOP/samples/$1" "$dir"
 	mkdir -p "$dir/include"
 	cp "$VMXON_TOP/vmx_percpu.h" "$dir/include/"
-	if make -C "$dir" KDIR="$1" VMXON="$3" VMXON_INCLUDE="$dir/include" \
+	if make -C "$dir" KDIR="$2" VMXON="$4" VMXON_INCLUDE="$dir/include" \
 		W=1 C=1 KCFLAGS=-Werror >"$dir/build.log" 2>&1; then
 		grep -E "warning:|error:" "$dir/build.log" >"$dir/problems.log"
 	else
 		cp "$dir/build.log" "$dir/problems.log"
 	fi
-	report "W=1 + sparse of samples/client against ${2#sample-}" "$dir/problems.log"
+	report "W=1 + sparse of samples/$1 against ${3#sample-"$1"-}" "$dir/problems.log"
 }
 
 for k in $KERNELS; do
 	build "${ktree[$k]}" "test-kernel-$k"
-	sample "${ktree[$k]}" "sample-test-kernel-$k" "$out/test-kernel-$k"
+	for sm in client hv; do
+		sample $sm "${ktree[$k]}" "sample-$sm-test-kernel-$k" "$out/test-kernel-$k"
+	done
 	build "${ktree[$k]}" "test-kernel-$k-fault-injection" VMXON_FAULT_INJECTION=y
 	if headers=$(stock_headers "$k"); then
 		build "$headers" "$(basename "$headers")"
-		sample "$headers" "sample-$(basename "$headers")" "$out/$(basename "$headers")"
+		for sm in client hv; do
+			sample $sm "$headers" "sample-$sm-$(basename "$headers")" \
+				"$out/$(basename "$headers")"
+		done
 	else
 		echo "no Debian headers for $k (installed or fetched)" >"$out/headers-$k.bad"
 		report "W=1 + sparse against Debian's $k headers" "$out/headers-$k.bad"
@@ -114,7 +120,7 @@ fi
 # One known false positive: checkpatch reads the asm goto label in
 # _ASM_EXTABLE(1b, %l[label]) as a modulo operator. Drop exactly that.
 "$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
-	-f "${sources[@]}" Kbuild samples/client/Kbuild 2>&1 |
+	-f "${sources[@]}" samples/hv/hv_run.S Kbuild samples/client/Kbuild samples/hv/Kbuild 2>&1 |
 	while IFS= read -r line; do
 		case "$line" in
 		*": CHECK:SPACING: spaces preferred around that '%' (ctx:WxV)")

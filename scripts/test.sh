@@ -33,9 +33,9 @@ JOBS=${JOBS:-$(nproc)}
 # the canary scenario provokes every kind of report the judge looks for, on
 # each kernel: a kernel option that makes one of them silent fails the run.
 # client4 is a 4-CPU Bochs boot that runs the sample client's scenarios
-# alone, for the kernel without bochs:4. The sanitizer kernels, one per
-# kernel: KASAN+UBSAN (kasan, Bochs) on 6.1, KCSAN (kcsan, QEMU) on 6.12,
-# each with its canary.
+# alone, for the kernel without bochs:4, and the sample hypervisor's too.
+# The sanitizer kernels, one per kernel: KASAN+UBSAN (kasan, Bochs) on
+# 6.1, KCSAN (kcsan, QEMU) on 6.12, each with its canary.
 # TARGETS=... runs the same targets on every kernel, e.g. TARGETS="qemu
 # bochs bochs:4".
 default_targets() {
@@ -106,19 +106,21 @@ done
 
 # --- host: the module builds, reported as a KTAP suite per kernel ------
 
-# sample_build KDIR DIR SYMVERS_DIR: build samples/client in DIR as `make
-# samples` does (its Makefile, KDIR and VMXON), with nothing of vmxon but
-# vmx_percpu.h (copied alone into DIR/include) and its Module.symvers;
-# fails on an error or any warning, modpost's included.
+# sample_build SAMPLE KDIR DIR SYMVERS_DIR: build samples/SAMPLE in DIR as
+# `make samples` does (its Makefile, KDIR and VMXON), with nothing of vmxon
+# but vmx_percpu.h (copied alone into DIR/include) and its Module.symvers;
+# fails on an error or any warning, modpost's and objtool's included.
 sample_build() {
-	rm -rf "$2"
-	cp -r "$VMXON_TOP/samples/client" "$2"
-	mkdir -p "$2/include"
-	cp "$VMXON_TOP/vmx_percpu.h" "$2/include/"
-	make -C "$2" KDIR="$1" VMXON="$3" VMXON_INCLUDE="$2/include" W=1 \
-		>"$2/build.log" 2>&1 &&
-		! grep -qi "warning" "$2/build.log" &&
-		modinfo -F import_ns "$2/vmxon_client.ko" | grep -qx VMXON
+	local ko
+	rm -rf "$3"
+	cp -r "$VMXON_TOP/samples/$1" "$3"
+	mkdir -p "$3/include"
+	cp "$VMXON_TOP/vmx_percpu.h" "$3/include/"
+	ko=$(sed -n 's/^obj-m += \(.*\)\.o$/\1.ko/p' "$3/Kbuild")
+	make -C "$3" KDIR="$2" VMXON="$4" VMXON_INCLUDE="$3/include" W=1 \
+		>"$3/build.log" 2>&1 &&
+		! grep -qi "warning" "$3/build.log" &&
+		modinfo -F import_ns "$3/$ko" | grep -qx VMXON
 }
 
 # build_case NAME DETAIL COMMAND...: run one test of the vmxon_build
@@ -157,7 +159,10 @@ host_build() {
 	# Module.symvers, as docs/usage.md tells a client to build; the guests
 	# load it (scripts/guest/client.sh).
 	build_case sample_client "$kout/client/build.log" \
-		sample_build "${ktree[$k]}" "$kout/client" "$kout/modules"
+		sample_build client "${ktree[$k]}" "$kout/client" "$kout/modules"
+	# The sample hypervisor, built the same way (scripts/guest/hv.sh).
+	build_case sample_hv "$kout/hv/build.log" \
+		sample_build hv "${ktree[$k]}" "$kout/hv" "$kout/modules"
 	{
 		echo "vmxon-test: BEGIN target=$k/host"
 		echo "    # Subtest: vmxon_build"
@@ -178,9 +183,10 @@ host_build() {
 	for m in "${mods[@]}"; do
 		[ -f "$m" ] || die "$k: module build failed, see $kout/modules/build.log"
 	done
-	# The sample client when it built: else sample_client failed above, and
-	# so does every client scenario, at its insmod.
+	# The samples when they built: else sample_client or sample_hv failed
+	# above, and so does every scenario of that sample, at its insmod.
 	[ -f "$kout/client/vmxon_client.ko" ] && mods+=("$kout/client/vmxon_client.ko")
+	[ -f "$kout/hv/vmxon_hv.ko" ] && mods+=("$kout/hv/vmxon_hv.ko")
 	"$VMXON_TOP/scripts/initramfs.sh" "$kout/initrd.gz" "${ktree[$k]}" "${mods[@]}"
 }
 

@@ -15,12 +15,21 @@
 #           every CPU; rmmod_us: the whole `rmmod kvm_intel` (VMXOFF on every
 #           CPU, then the unload). The same with enable_virt_at_load=0
 #           (kvmidle_*): the load without enabling VMX, for reference.
+#   vmcall  the cost of a VM exit: the VMCALL round trip of the sample
+#           hypervisor (samples/hv, vmcall_only=1: rounds of VMCALL alone,
+#           handled by its exit handler with interrupts disabled) beside
+#           KVM's (kvm-vmcall: a KVM_RUN guest doing VMCALL, which KVM
+#           handles in the kernel), each as the time of a run of
+#           BENCH_VMCALLS calls less that of a run of none, per call:
+#           hv_ns (ktime, cpu0's run: /sys/kernel/debug/vmxon_hv/times),
+#           kvm_ns (CLOCK_MONOTONIC around KVM_RUN).
 # A whole insmod/rmmod is timed in the guest between two /dev/kmsg records
 # (printk time stamps, microseconds), with console output off meanwhile, so
 # the serial console's speed does not count. Results: one line per
 # repetition, "bench: rep=N key=value ...", on the console as it ends.
 
 reps=${vmxon_bench_reps:-7}
+vmcalls=${vmxon_bench_vmcalls:-10000}
 stats=/sys/kernel/debug/vmxon/stats
 ncpus=$(online_cpus | grep -c .)
 printk_was=$(cut -f1 /proc/sys/kernel/printk)
@@ -132,6 +141,53 @@ while [ $rep -le "$reps" ]; do
 	rep=$((rep + 1))
 done
 rmmod kvm
+
+# hv_run LOOPS: one run of the sample's guest; cpu0's nanoseconds.
+hv_run() {
+	echo "$1" >/sys/module/vmxon_hv/parameters/loops &&
+		echo 1 >/sys/kernel/debug/vmxon_hv/run &&
+		grep -q "^cpu0 runs [0-9]* exits $(($1 + 1)) cpuid 0 vmcall $1 hlt 1 result ok\$" \
+			/sys/kernel/debug/vmxon_hv/status &&
+		sed -n 's/^cpu0 exits [0-9]* ns \([0-9]*\)$/\1/p' /sys/kernel/debug/vmxon_hv/times
+}
+
+# kvm_run CALLS: one KVM_RUN of kvm-vmcall; its nanoseconds.
+kvm_run() {
+	kvm-vmcall "$1" | sed -n 's/^ns //p'
+}
+
+# The VMCALL round trip: the sample's, then KVM's, BENCH_REPS times each.
+if [ -e /lib/modules/vmxon_hv.ko ]; then
+	insmod /lib/modules/vmxon.ko && insmod /lib/modules/vmxon_hv.ko vmcall_only=1 ||
+		report "bench: error insmod vmxon, vmxon_hv"
+	rep=1
+	while [ $rep -le "$reps" ]; do
+		hv0=$(hv_run 0) hvn=$(hv_run "$vmcalls")
+		eval "hv0_$rep=\${hv0:-0} hvn_$rep=\${hvn:-0}"
+		rep=$((rep + 1))
+	done
+	rmmod vmxon_hv
+	rmmod vmxon
+	insmod /lib/modules/kvm.ko && insmod /lib/modules/kvm-intel.ko ||
+		report "bench: error insmod kvm, kvm-intel"
+	rep=1
+	while [ $rep -le "$reps" ]; do
+		k0=$(kvm_run 0) kn=$(kvm_run "$vmcalls")
+		eval "hv0=\$hv0_$rep hvn=\$hvn_$rep"
+		rc=0
+		[ "$hv0" -gt 0 ] && [ "$hvn" -gt "$hv0" ] && [ "${k0:-0}" -gt 0 ] &&
+			[ "${kn:-0}" -gt "$k0" ] || rc=1
+		report "bench: vmcall rep=$rep cpus=$ncpus calls=$vmcalls" \
+			"hv_run0_ns=$hv0 hv_run_ns=$hvn kvm_run0_ns=${k0:-0} kvm_run_ns=${kn:-0}" \
+			"hv_ns=$(((hvn - hv0) / vmcalls)) kvm_ns=$(((${kn:-0} - ${k0:-0}) / vmcalls))" \
+			"rc=$rc"
+		rep=$((rep + 1))
+	done
+	rmmod kvm_intel
+	rmmod kvm
+else
+	report "bench: error no vmxon_hv.ko for the VMCALL round trip"
+fi
 rmmod irqbypass
 
 echo "$printk_was" >/proc/sys/kernel/printk

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_client_reboot
-# targets: 6.1/bochs:4 6.12/bochs 6.12/bochs:4
+# targets: 6.1/bochs:4 6.12/bochs
 # `reboot -f` with the sample client (samples/client) loaded: vmxon calls
 # its cpu_down on every CPU before the reboot's VMXOFF, with
 # vmxon_going_down() true. The client's line "cpuN: cpu_down, VMCS cleared

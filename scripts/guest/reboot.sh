@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_reboot
-# targets: 6.1/bochs
+# targets: */qemu-kvm
 # `reboot -f` with every CPU in VMX root: the reboot notifier turns VMX off
 # on every CPU (the host checks its log line, which precedes the reset)
 # and the machine comes back through the BIOS. A CMOS byte carries the
 # first boot's results into the second; /init runs this scenario last.
+# hv-reboot.sh does the same with the sample hypervisor loaded, and takes
+# its place on the Bochs targets.
 if rebooted; then
 	cmos_write $REBOOT_CMOS 0
 	ktap_begin vmxon_reboot
