@@ -7,9 +7,10 @@
  * - CR4.VMXE is changed only through the kernel's CR4 shadow
  *   (cr4_set_bits/cr4_clear_bits): the kernel writes CR4 from its shadow,
  *   and would clear a VMXE set behind it (a #GP in VMX operation).
- * - A failed VMXON clears VMXE again only when the CPU is not in VMX
- *   operation; a failed VMXOFF that leaves it in VMX operation keeps VMXE
- *   and the region (clearing VMXE there is a #GP).
+ * - A failed VMXON clears VMXE again: VMXE was clear, with interrupts
+ *   off, just before, so the CPU was in nobody's VMX operation. A failed
+ *   VMXOFF that leaves it in VMX operation keeps VMXE and the region
+ *   (clearing VMXE there is a #GP).
  * - Intel PT hears that VMX operation ends only when it did: never while
  *   the CPU stays in VMX operation (a VMXOFF that failed).
  * - Sysfs and clients read @reason, @vmcs_revision_id, @feature_control
@@ -163,9 +164,9 @@ int vmx_percpu_vmxon(struct vmx_percpu *st, const struct vmx_hw *hw)
  * @st: the current CPU's state, with its region allocated
  * @hw: the hardware
  *
- * Busy (VMX on, not ours) touches nothing. Any failure leaves the CPU as it
- * was: CR4.VMXE clear again unless the CPU is in someone else's VMX
- * operation, Intel PT told that VMX operation did not begin.
+ * Busy (VMX on, not ours) touches nothing. Any other failure leaves the CPU
+ * as it was: CR4.VMXE clear again, Intel PT told that VMX operation did not
+ * begin.
  *
  * Context: On @st->cpu, interrupts disabled.
  * Return: 0 (also when already enabled), -EOPNOTSUPP, -EBUSY, -ENOMEM or

@@ -107,7 +107,7 @@ static void unlocked_write_lost(struct fixture *f)
 /* The write works, reading it back faults. */
 static void unlocked_read_back_faults(struct fixture *f)
 {
-	f->cpu.regs.feature_control = 0;
+	f->cpu.regs.feature_control = 0x40000;
 	f->cpu.fc_read_ret = -EIO;
 }
 
@@ -230,9 +230,11 @@ static void enable_test(struct kunit *test)
 	if (c->setup == unlocked_write_lost ||
 	    c->setup == unlocked_read_back_faults)
 		KUNIT_EXPECT_EQ(test, f->st.feature_control, 0);
-	/* A write that faulted changed nothing: shown as before. */
-	if (c->setup == unlocked_write_faults)
+	/* A write that faulted changed nothing: not read back, shown as before. */
+	if (c->setup == unlocked_write_faults) {
+		KUNIT_EXPECT_EQ(test, cpu->fc_reads, 0);
 		KUNIT_EXPECT_EQ(test, f->st.feature_control, 0x40000);
+	}
 }
 
 static void enable_twice_test(struct kunit *test)

@@ -38,6 +38,7 @@ static void fake_read_regs(struct vmx_cpu_regs *regs)
 
 static int fake_read_feature_control(u64 *val)
 {
+	cur()->fc_reads++;
 	*val = cur()->regs.feature_control;
 	return cur()->fc_read_ret;
 }

@@ -61,7 +61,7 @@ struct fake_cpu {
 	struct vmx_cpu_regs regs;
 	int fc_write_ret, fc_read_ret, vmxon_ret, vmxoff_ret;
 	bool vmxe, vmxe_later, fc_write_lost;
-	int reads, fc_writes, cr4_sets, cr4_clears, vmxons, vmxoffs, pt_on,
+	int reads, fc_reads, fc_writes, cr4_sets, cr4_clears, vmxons, vmxoffs, pt_on,
 	    pt_off;
 	u64 fc_written, vmxon_pa;
 	char trace[96];

@@ -50,10 +50,12 @@ probe VMX_HAVE_EXPORT_SYMBOL_FOR_KVM '#include <linux/kvm_types.h>
 # The kernel's emergency virtualization callback (6.6, in Debian's 6.1.y
 # as a backport): a crash or emergency reboot calls it on every CPU before
 # the CPUs stop. From 6.10 a kernel without KVM makes it an empty static
-# inline, which would take no CPU out of VMX operation. A definition of
-# our own compiles only beside an extern declaration: with the stub it is
-# a redefinition, without the API its type is unknown.
+# inline, which would take no CPU out of VMX operation (and 6.6 to 6.9
+# declare it only with KVM). A use, then a definition of our own, compile
+# only beside an extern declaration: without one the use fails, beside the
+# stub the definition.
 probe VMX_HAVE_EMERGENCY_VIRT_CALLBACK '#include <asm/reboot.h>
+void *vmx_probe_cb = (void *)cpu_emergency_register_virt_callback;
 void cpu_emergency_register_virt_callback(cpu_emergency_virt_cb *cb) { }'
 
 echo "#endif /* _VMX_CONFTEST_H */"

@@ -452,8 +452,8 @@ static int read_kernel_flags(struct cpu *cpus, unsigned int n)
 				if (cpus[i].id == id)
 					mine = &cpus[i];
 		} else if (mine && !strncmp(line, "flags", 5)) {
-			/* Without feature names (6.1's X86_FEATURE_NAMES=n,
-			 * no "fpu" either) the flag cannot be seen: as set.
+			/* A flags line without names (not even "fpu") says
+			 * nothing of the flag: take it as set.
 			 */
 			mine->regs.kernel_vmx = strstr(line, " vmx ") ||
 						strstr(line, " vmx\n") ||

@@ -12,11 +12,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/fs.h>
-#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
@@ -110,29 +111,47 @@ static noinline void canary_race_step(void)
 
 static int canary_race_thread(void *unused)
 {
-	while (!kthread_should_stop())
-		canary_race_step();
+	unsigned int i;
+
+	while (!kthread_should_stop()) {
+		for (i = 0; i < 1000; i++)
+			canary_race_step();
+		cond_resched();
+	}
 	return 0;
 }
 
-/* Race another CPU for a second: far more than KCSAN needs to see it. */
+/*
+ * Two threads, bound to two CPUs, race for a second: far more than KCSAN
+ * needs to see it. The CPU hotplug lock keeps both CPUs online.
+ */
 static void canary_kcsan_race(void)
 {
-	unsigned int other = cpumask_any_but(cpu_online_mask,
-					     raw_smp_processor_id());
-	unsigned long end = jiffies + HZ;
-	struct task_struct *t;
+	struct task_struct *t[2] = {};
+	unsigned int cpu, n = 0;
 
-	if (other >= nr_cpu_ids)
-		return;
-	t = kthread_create(canary_race_thread, NULL, "vmxon_canary_race");
-	if (IS_ERR(t))
-		return;
-	kthread_bind(t, other);
-	wake_up_process(t);
-	while (time_before(jiffies, end))
-		canary_race_step();
-	kthread_stop(t);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		if (n == ARRAY_SIZE(t))
+			break;
+		t[n] = kthread_create(canary_race_thread, NULL,
+				      "vmxon_canary_race/%u", cpu);
+		if (IS_ERR(t[n])) {
+			pr_err("kcsan_race: no thread: %ld\n", PTR_ERR(t[n]));
+			t[n] = NULL;
+			break;
+		}
+		kthread_bind(t[n], cpu);
+		wake_up_process(t[n]);
+		n++;
+	}
+	if (n < ARRAY_SIZE(t))
+		pr_err("kcsan_race: needs two CPUs and two threads, has %u\n", n);
+	else
+		msleep(1000);
+	while (n)
+		kthread_stop(t[--n]);
+	cpus_read_unlock();
 }
 
 static const struct {
