@@ -86,7 +86,7 @@ for k in $KERNELS; do
 		target_load "$spec" || die "unknown target $spec (see scripts/targets)"
 		w=$T_CPUS
 		[ "$T_EMU" = bochs ] && w=$((100 * T_CPUS))
-		[ -n "$T_VARIANT" ] && w=$((w * 2))	# sanitizers are slower
+		[ -n "$T_VARIANT" ] && w=$((w * 3))	# sanitizers are slower
 		[ "$k" = 6.1 ] || w=$((w + 1))		# newer kernels boot slower
 		runs+=("$w	$k/$spec")
 		b=$k${T_VARIANT:++$T_VARIANT}
