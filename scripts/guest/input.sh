@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_input
-# targets: */bochs */qemu */qemu-kvm
+# targets: 6.12/bochs */qemu */qemu-kvm
 # Hostile input: invalid module parameters are refused with EINVAL and a
 # message; invalid writes to `enabled` are EINVAL and change nothing; a
 # non-root user may read but not write (EACCES).
