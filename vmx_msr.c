@@ -27,7 +27,7 @@
  * could not start them.
  */
 #ifndef VMX_HAVE_EMERGENCY_VIRT_CALLBACK
-#error "vmxon: this kernel has no emergency virtualization callback (Linux 6.6+ or Debian 6.1, with KVM)"
+#error "vmxon: no emergency virtualization callback (Linux 6.6+ or Debian 6.1, with KVM)"
 #endif
 
 /* 6.16 renamed the 64-bit MSR accessors. */
