@@ -243,10 +243,12 @@ fault:
 static u64 vmcs_read(unsigned long field)
 {
 	unsigned long val = 0;
+	bool ok;
 
+	/* a VMREAD that fails writes nothing: 0 then, not what was there */
 	asm volatile("vmread %[field], %[val]"
-		     : [val] "=rm"(val) : [field] "r"(field) : "cc");
-	return val;
+		     : [val] "+rm"(val), "=@cca"(ok) : [field] "r"(field) : "cc");
+	return ok ? val : 0;
 }
 
 /* The first VMWRITE that failed in this run: its field, or 0. */
