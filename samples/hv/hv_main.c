@@ -24,12 +24,15 @@
  * reason 0x... qualification 0x..." (the VM entry failed its checks on the
  * guest state, SDM 26.8), "vmfail error N" (VMLAUNCH or VMRESUME failed,
  * with the VM-instruction error, SDM 31.4), "exception N" (the guest took
- * exception N, which the exception bitmap makes exit), "off" (the CPU is
+ * exception N, which the exception bitmap makes exit), "machine check" and
+ * "machine check during entry" (a #MC, passed to the host's handler),
+ * "off" (the CPU is
  * not in VMX operation), or another exit it does not handle.
  *
  * Knobs, writable at run time: loops (the guest's rounds); for tests,
- * fault (the guest executes UD2 first) and bad_guest (the guest's RFLAGS
- * lacks its reserved bit 1, which fails the VM entry); for make bench,
+ * fault (the guest executes UD2 first), int18 (INT 18 first: not a #MC)
+ * and bad_guest (the guest's RFLAGS lacks its reserved bit 1, which fails
+ * the VM entry); for make bench,
  * vmcall_only (rounds without CPUID).
  *
  * Like samples/client, it makes its VMCS current on each CPU in cpu_up and
@@ -60,6 +63,7 @@
 #include <asm/cpu_entry_area.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
+#include <asm/mce.h>
 /* load_gs_index(): asm/special_insns.h up to 6.1, asm/gsseg.h from 6.2 */
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
@@ -68,6 +72,7 @@
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "vmx_percpu.h"
@@ -84,6 +89,9 @@ MODULE_PARM_DESC(fault, "Test: the guest executes UD2 (an exception exit) first"
 static bool bad_guest;
 module_param(bad_guest, bool, 0644);
 MODULE_PARM_DESC(bad_guest, "Test: guest RFLAGS bit 1 clear, so that VM entry fails");
+static bool int18;
+module_param(int18, bool, 0644);
+MODULE_PARM_DESC(int18, "Test: the guest executes INT 18 (a software interrupt, not a #MC) first");
 static bool vmcall_only;
 module_param(vmcall_only, bool, 0644);
 MODULE_PARM_DESC(vmcall_only, "Bench: the guest's rounds make no CPUID, only the VMCALL");
@@ -121,6 +129,8 @@ enum hv_end {
 	HV_END_ENTRY_FAILED,	/* VM entry failed on the guest state */
 	HV_END_HLT,		/* the guest halted: its result is checked */
 	HV_END_EXCEPTION,	/* the guest took an exception */
+	HV_END_MCE,		/* a machine check while the guest ran */
+	HV_END_MCE_ENTRY,	/* a machine check during the VM entry */
 	HV_END_UNEXPECTED,	/* an exit the sample does not handle */
 	HV_END_RUNAWAY,		/* more exits than the guest can make */
 };
@@ -133,12 +143,15 @@ enum hv_end {
  * @vmcall: VMCALL exits
  * @hlt: HLT exits
  * @nmi: NMIs that came while the guest ran (exits passed to the host)
+ * @mce: machine checks that came while it ran or entered (passed too)
  * @result: the guest's R9 when it halted
  * @expected: what R9 must be
  * @error: VM-instruction error, or the failed VMWRITE's field
  * @reason: the exit reason of the last exit
  * @qualification: its exit qualification
  * @intr_info: its VM-exit interruption information
+ * @error_code: its VM-exit interruption error code
+ * @vectoring: its IDT-vectoring information (the event it was delivering)
  * @rip: the guest's RIP at the last exit, as an offset in its page
  * @ns: the time from the first VM entry to the last exit (ktime_get_ns())
  */
@@ -149,12 +162,15 @@ struct hv_result {
 	unsigned int vmcall;
 	unsigned int hlt;
 	unsigned int nmi;
+	unsigned int mce;
 	u64 result;
 	u64 expected;
 	u64 error;
 	u32 reason;
 	u64 qualification;
 	u32 intr_info;
+	u32 error_code;
+	u32 vectoring;
 	u64 rip;
 	u64 ns;
 };
@@ -334,7 +350,12 @@ static int setup_controls(void)
 	vmcs_write(CPU_BASED_VM_EXEC_CONTROL, cpu);
 	vmcs_write(VM_EXIT_CONTROLS, exit);
 	vmcs_write(VM_ENTRY_CONTROLS, entry);
-	/* every exception exits, every #PF included (mask and match 0) */
+	/*
+	 * Every exception exits, every #PF included (mask and match 0). #MC
+	 * (bit 18) must: with the bit clear, a machine check in the guest is
+	 * delivered through the guest's IDT (SDM 25.2), and the host never
+	 * sees it. KVM always sets it and calls the host's handler.
+	 */
 	vmcs_write(EXCEPTION_BITMAP, 0xffffffff);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
@@ -546,6 +567,40 @@ static void handle_nmi(void)
 }
 
 /*
+ * A #MC: a hardware exception of vector 18. INT 18 in the guest is a
+ * software interrupt (type 4), never an exception exit of its own: it
+ * exits only through the exception that its delivery raises.
+ */
+static bool hv_is_machine_check(u32 intr_info)
+{
+	u32 mask = INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK;
+
+	return (intr_info & mask) ==
+	       (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | X86_TRAP_MC);
+}
+
+/*
+ * A machine check came while the guest ran (an exception exit, vector 18)
+ * or during its VM entry (exit reason 41): the host's #MC handler takes
+ * it, with interrupts still disabled, as KVM's kvm_machine_check() does:
+ * on registers that say user mode (the guest's CPL does not matter), so
+ * that a recoverable error is handled as one in a user's context, not as
+ * a fatal one in the kernel's. do_machine_check() is GPL-exported where
+ * the kernel has CONFIG_X86_MCE; without it there is no handler to call.
+ */
+static void handle_machine_check(void)
+{
+#if IS_ENABLED(CONFIG_X86_MCE)
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
+}
+
+/*
  * run_guest() - run the guest once on this CPU, until it halts or fails
  * @c: this CPU's state; its VMCS is current
  * @r: what the run did
@@ -559,6 +614,7 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 	memset(c->gprs, 0, sizeof(c->gprs));
 	c->gprs[HV_RSI] = n;
 	c->gprs[HV_RDX] = (READ_ONCE(fault) ? HV_GUEST_FAULT : 0) |
+			  (READ_ONCE(int18) ? HV_GUEST_INT18 : 0) |
 			  (READ_ONCE(vmcall_only) ? HV_GUEST_NO_CPUID : 0);
 	/* R9 at HLT: each round adds CPUID(0).EAX and the call's answer */
 	if (c->gprs[HV_RDX] & HV_GUEST_NO_CPUID)
@@ -578,6 +634,13 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 		r->reason = reason;
 		r->qualification = vmcs_read(EXIT_QUALIFICATION);
 		r->rip = vmcs_read(GUEST_RIP) - __pa(c->guest);
+		/* a failed entry too (bit 31): first, interrupts still off */
+		if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY) {
+			r->mce++;
+			handle_machine_check();
+			r->end = HV_END_MCE_ENTRY;
+			return;
+		}
 		if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
 			r->end = HV_END_ENTRY_FAILED;
 			return;
@@ -589,6 +652,13 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 				r->nmi++;
 				handle_nmi();
 				continue;
+			}
+			if (hv_is_machine_check(r->intr_info)) {
+				r->exits++;
+				r->mce++;
+				handle_machine_check();
+				r->end = HV_END_MCE;
+				return;
 			}
 		}
 		r->exits++;
@@ -611,6 +681,8 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 			r->end = HV_END_HLT;
 			return;
 		case EXIT_REASON_EXCEPTION_NMI:
+			r->error_code = vmcs_read(VM_EXIT_INTR_ERROR_CODE);
+			r->vectoring = vmcs_read(IDT_VECTORING_INFO_FIELD);
 			r->end = HV_END_EXCEPTION;
 			return;
 		default:
@@ -701,6 +773,10 @@ static int print_end(char *buf, size_t size, const struct hv_result *r)
 	case HV_END_EXCEPTION:
 		return scnprintf(buf, size, "exception %u",
 				 r->intr_info & INTR_INFO_VECTOR_MASK);
+	case HV_END_MCE:
+		return scnprintf(buf, size, "machine check");
+	case HV_END_MCE_ENTRY:
+		return scnprintf(buf, size, "machine check during entry");
 	case HV_END_UNEXPECTED:
 		return scnprintf(buf, size,
 				 "unexpected exit reason %u qualification 0x%llx",
@@ -722,6 +798,8 @@ static int print_status(char *buf, size_t size, unsigned int cpu)
 			cpu, c->runs, r->exits, r->cpuid, r->vmcall, r->hlt);
 	if (r->nmi)
 		len += scnprintf(buf + len, size - len, "nmi %u ", r->nmi);
+	if (r->mce)
+		len += scnprintf(buf + len, size - len, "mce %u ", r->mce);
 	return len + print_end(buf + len, size - len, r);
 }
 
@@ -744,8 +822,8 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 		print_status(line, sizeof(line), cpu);
 		pr_info("%s\n", line);
 		if (r->end == HV_END_EXCEPTION)
-			pr_info("cpu%u: exception intr_info 0x%x at guest rip +0x%llx\n",
-				cpu, r->intr_info, r->rip);
+			pr_info("cpu%u: exception intr_info 0x%x at guest rip +0x%llx error 0x%x vectoring 0x%x\n",
+				cpu, r->intr_info, r->rip, r->error_code, r->vectoring);
 	}
 	cpus_read_unlock();
 	mutex_unlock(&run_lock);

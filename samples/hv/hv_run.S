@@ -103,7 +103,8 @@ SYM_FUNC_END(hv_vmrun)
 /*
  * The guest: 64-bit code at CPL 0, run from its own page with RSI = the
  * number of rounds and RDX = its flags (HV_GUEST_*): with HV_GUEST_FAULT
- * it executes UD2 at once. Each round runs CPUID leaf 0 (not with
+ * it executes UD2 at once, with HV_GUEST_INT18 INT 18 (which, with no
+ * IDT, raises #GP in its delivery). Each round runs CPUID leaf 0 (not with
  * HV_GUEST_NO_CPUID) and the hypercall HV_CALL_PING with RBX = the round's
  * number, and adds CPUID's EAX and the hypercall's answer (RAX) to R9, the
  * result. Then HLT, which exits. Data, not code of the module: the
@@ -115,8 +116,11 @@ SYM_DATA_START(hv_guest_code)
 	xor	%edi, %edi
 	mov	%rdx, %r8
 	test	$HV_GUEST_FAULT, %r8
-	jz	1f
+	jz	4f
 	ud2
+4:	test	$HV_GUEST_INT18, %r8
+	jz	1f
+	int	$18
 1:	test	%rsi, %rsi
 	jz	2f
 	test	$HV_GUEST_NO_CPUID, %r8
