@@ -557,9 +557,16 @@ static void handle_cpuid(u64 *gprs)
 
 /*
  * An NMI came while the guest ran: NMI exiting made it exit, and NMIs are
- * blocked until the next IRET. INT 2 hands it to the kernel's NMI handler,
- * whose IRET unblocks them (KVM did the same before it called the handler
- * directly).
+ * blocked until the next IRET (a VM exit due to an NMI leaves them so,
+ * unless "virtual NMIs" is set, which the sample does not set). INT 2,
+ * with interrupts still disabled, hands it to the kernel's NMI handler
+ * through the IDT's NMI gate (its IST stack and the entry code's nested
+ * NMI checks), and the handler's IRET unblocks NMIs: none is lost, as
+ * one that comes meanwhile stays pending. KVM once did the same; it now
+ * calls the handler on a frame of its own (vmx_do_nmi_irqoff()),
+ * which saves the cost of INT n. Not with FRED: events go through FRED's
+ * entry points there, not the IDT, and KVM calls fred_entry_from_kvm();
+ * hv_init() refuses a kernel with FRED enabled.
  */
 static void handle_nmi(void)
 {
@@ -1000,6 +1007,18 @@ static int __init hv_init(void)
 	int err;
 
 	BUILD_BUG_ON(HV_VMCS_HOST_RSP != HOST_RSP);
+#ifdef X86_FEATURE_FRED
+	/*
+	 * From 6.9, with CONFIG_X86_FRED and fred=on: handle_nmi()'s INT 2
+	 * would not reach the NMI handler. KVM's fred_entry_from_kvm() is
+	 * GPL-exported up to 6.18 (asm_fred_entry_from_kvm), but as KVM's
+	 * entry, being restricted to KVM's modules: not for a sample.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
+		pr_err("FRED is enabled: not supported (an NMI exit is passed on with INT 2 through the IDT); boot with fred=off\n");
+		return -EOPNOTSUPP;
+	}
+#endif
 	/* the guest's code and its stack share its page */
 	if (hv_guest_code_end - hv_guest_code > PAGE_SIZE / 2)
 		return -EINVAL;
