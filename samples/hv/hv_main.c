@@ -55,6 +55,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/perf_event.h>
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -68,6 +69,7 @@
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/page.h>
+#include <asm/perf_event.h>
 #include <asm/processor.h>
 #include <asm/segment.h>
 #include <asm/special_insns.h>
@@ -183,6 +185,8 @@ struct hv_result {
  * @pd:   else. Without EPT a guest-physical address is host-physical:
  * @pt:   CR3 and every entry hold host-physical addresses.
  * @guest: the guest's code, at offset 0, and its stack, below the end
+ * @msrs: the VM-entry MSR-load list (the guest's values), then at
+ *        HV_MSR_LIST the VM-exit MSR-load list (the host's): perf's MSRs
  * @loaded: the VMCS may be active on this CPU (as in samples/client)
  * @gprs: the guest's registers while it does not run
  * @runs: runs started on this CPU
@@ -198,6 +202,7 @@ struct hv_cpu {
 	u64 *pd;
 	u64 *pt;
 	u8 *guest;
+	struct vmx_msr_entry *msrs;
 	bool loaded;
 	u64 gprs[HV_NR_GPRS];
 	unsigned int runs;
@@ -205,6 +210,9 @@ struct hv_cpu {
 };
 
 static DEFINE_PER_CPU(struct hv_cpu, hv_cpu);
+
+/* Entries of each MSR-load list: half a page (SDM 25.7.2: 16-byte aligned) */
+#define HV_MSR_LIST	(PAGE_SIZE / 2 / sizeof(struct vmx_msr_entry))
 
 /*
  * The host state that a VM exit changes and the kernel needs back (SDM
@@ -319,7 +327,7 @@ static u64 fixed_cr(u32 fixed0_msr, u32 fixed1_msr, u64 want)
  *
  * Return: 0, or -EOPNOTSUPP when the CPU does not allow a bit it needs.
  */
-static int setup_controls(void)
+static int setup_controls(struct hv_cpu *c)
 {
 	bool true_ctls;
 	u32 pin, cpu, exit, entry;
@@ -340,10 +348,7 @@ static int setup_controls(void)
 			     MSR_IA32_VMX_ENTRY_CTLS,
 			     VM_ENTRY_IA32E_MODE, &entry))
 		return -EOPNOTSUPP;
-	/*
-	 * Nothing it does not set up: no secondary controls (EPT, VPID), no
-	 * MSR loads, which would need their VMCS fields and pages.
-	 */
+	/* Nothing it does not set up: no secondary controls (EPT, VPID) */
 	if (cpu & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
 		return -EOPNOTSUPP;
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL, pin);
@@ -365,7 +370,10 @@ static int setup_controls(void)
 	vmcs_write(CR4_GUEST_HOST_MASK, 0);
 	vmcs_write(CR0_READ_SHADOW, 0);
 	vmcs_write(CR4_READ_SHADOW, 0);
+	/* the MSR-load lists of switch_perf_msrs(); no MSR is stored */
 	vmcs_write(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, __pa(c->msrs));
+	vmcs_write(VM_EXIT_MSR_LOAD_ADDR, __pa(c->msrs + HV_MSR_LIST));
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
@@ -574,6 +582,44 @@ static void handle_nmi(void)
 }
 
 /*
+ * switch_perf_msrs() - the host's perf MSRs that the guest must not run
+ * with, as KVM's atomic_switch_perf_msrs(): perf_guest_get_msrs() gives
+ * each with its host value and its value for a guest, e.g.
+ * IA32_PERF_GLOBAL_CTRL without the counters of events that exclude the
+ * guest and of PEBS events (PEBS writes its records through the host's
+ * linear addresses, in the DS area), and IA32_PEBS_ENABLE 0 on CPUs that
+ * do not isolate PEBS from a guest. Those that differ go in the VM-entry
+ * MSR-load list (the guest's value, loaded after the guest state) and the
+ * VM-exit one (the host's, loaded after the host state). Before each
+ * entry, as KVM: perf may change them between two (a PMI). NULL data:
+ * the sample has no guest PMU (KVM's struct kvm_pmu), so PEBS stays off
+ * in the guest. Both 6.1 and 6.12 have this signature, GPL-exported.
+ */
+static void switch_perf_msrs(struct hv_cpu *c)
+{
+	unsigned int n = 0;
+#if IS_ENABLED(CONFIG_PERF_EVENTS)
+	struct vmx_msr_entry *guest = c->msrs, *host = c->msrs + HV_MSR_LIST;
+	struct perf_guest_switch_msr *msrs;
+	int i, nr = 0;
+
+	/* at most X86_PMC_IDX_MAX (perf's array), fewer than HV_MSR_LIST */
+	msrs = perf_guest_get_msrs(&nr, NULL);
+	for (i = 0; msrs && i < nr && n < HV_MSR_LIST; i++) {
+		if (msrs[i].host == msrs[i].guest)
+			continue;
+		guest[n].index = msrs[i].msr;
+		guest[n].value = msrs[i].guest;
+		host[n].index = msrs[i].msr;
+		host[n].value = msrs[i].host;
+		n++;
+	}
+#endif
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, n);
+	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, n);
+}
+
+/*
  * A #MC: a hardware exception of vector 18. INT 18 in the guest is a
  * software interrupt (type 4), never an exception exit of its own: it
  * exits only through the exception that its delivery raises.
@@ -631,6 +677,7 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 	for (;;) {
 		u32 reason;
 
+		switch_perf_msrs(c);
 		if (hv_vmrun(c->gprs, launched)) {
 			r->end = HV_END_VMFAIL;
 			r->error = vmcs_read(VM_INSTRUCTION_ERROR);
@@ -731,7 +778,7 @@ static void run_this_cpu(void *info)
 	}
 	save_host(&host);
 	this_cpu_write(vmwrite_failed, 0);
-	if (setup_controls()) {
+	if (setup_controls(c)) {
 		r->end = HV_END_CONTROLS;
 		return;
 	}
@@ -960,6 +1007,7 @@ static void hv_free(void)
 		free_page_ptr(c->pd);
 		free_page_ptr(c->pt);
 		free_page_ptr(c->guest);
+		free_page_ptr(c->msrs);
 		memset(c, 0, sizeof(*c));
 	}
 }
@@ -988,7 +1036,9 @@ static int hv_alloc(unsigned int cpu, u32 revision)
 	c->pd = alloc_page_on(cpu);
 	c->pt = alloc_page_on(cpu);
 	c->guest = alloc_page_on(cpu);
-	if (!c->vmcs || !c->pml4 || !c->pdpt || !c->pd || !c->pt || !c->guest)
+	c->msrs = alloc_page_on(cpu);
+	if (!c->vmcs || !c->pml4 || !c->pdpt || !c->pd || !c->pt || !c->guest ||
+	    !c->msrs)
 		return -ENOMEM;
 	*(u32 *)c->vmcs = revision;
 	memcpy(c->guest, hv_guest_code, code_size);
@@ -1007,6 +1057,7 @@ static int __init hv_init(void)
 	int err;
 
 	BUILD_BUG_ON(HV_VMCS_HOST_RSP != HOST_RSP);
+	BUILD_BUG_ON(X86_PMC_IDX_MAX > HV_MSR_LIST);
 #ifdef X86_FEATURE_FRED
 	/*
 	 * From 6.9, with CONFIG_X86_FRED and fred=on: handle_nmi()'s INT 2
