@@ -10,6 +10,17 @@
  * with the same stack. They differ in RFLAGS: a VM exit clears every
  * flag (SDM 27.5.3), VMfail sets CF or ZF (SDM 31.2). Only MOV, PUSH and
  * POP run between there and the SETNA that reads them.
+ *
+ * In .noinstr.text, as KVM's __vmx_vcpu_run(): no tracing, kprobes or
+ * instrumentation between the host's registers and the guest's.
+ *
+ * It does none of KVM's speculative-execution defences (vmenter.S): a
+ * hypervisor that runs a guest it does not trust must add them: fill the
+ * RSB after the VM exit before the first RET (FILL_RETURN_BUFFER, or
+ * KVM's RSB_VMEXIT handling), switch IA32_SPEC_CTRL between the guest's
+ * and the host's values, and clear CPU buffers (VERW) before the entry
+ * where the CPU needs it (MDS, MMIO stale data). The sample's guest is its
+ * own code.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -18,7 +29,7 @@
 
 #define GPR(r)	(HV_##r * 8)
 
-	.section .text, "ax"
+	.section .noinstr.text, "ax"
 
 /* int hv_vmrun(u64 *gprs, bool launched): see hv.h */
 SYM_FUNC_START(hv_vmrun)
