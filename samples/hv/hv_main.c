@@ -315,6 +315,7 @@ static u64 fixed_cr(u32 fixed0_msr, u32 fixed1_msr, u64 want)
 
 /**
  * setup_controls() - the VM-execution, exit and entry controls
+ * @c: this CPU's state: the address of its MSR-load lists
  *
  * Pin-based: NMI exiting, so that an NMI that comes while the guest runs
  * goes to the host (handle_nmi()); no external-interrupt exiting: the
