@@ -33,6 +33,7 @@
 /* The guest's RDX at entry: what it does besides its rounds */
 #define HV_GUEST_FAULT		1	/* UD2 first */
 #define HV_GUEST_NO_CPUID	2	/* rounds of VMCALL alone */
+#define HV_GUEST_INT18		4	/* INT 18 first (after UD2's place) */
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

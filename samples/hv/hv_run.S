@@ -10,6 +10,17 @@
  * with the same stack. They differ in RFLAGS: a VM exit clears every
  * flag (SDM 27.5.3), VMfail sets CF or ZF (SDM 31.2). Only MOV, PUSH and
  * POP run between there and the SETNA that reads them.
+ *
+ * In .noinstr.text, as KVM's __vmx_vcpu_run(): no tracing, kprobes or
+ * instrumentation between the host's registers and the guest's.
+ *
+ * It does none of KVM's speculative-execution defences (vmenter.S): a
+ * hypervisor that runs a guest it does not trust must add them: fill the
+ * RSB after the VM exit before the first RET (FILL_RETURN_BUFFER, or
+ * KVM's RSB_VMEXIT handling), switch IA32_SPEC_CTRL between the guest's
+ * and the host's values, and clear CPU buffers (VERW) before the entry
+ * where the CPU needs it (MDS, MMIO stale data). The sample's guest is its
+ * own code.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -18,7 +29,7 @@
 
 #define GPR(r)	(HV_##r * 8)
 
-	.section .text, "ax"
+	.section .noinstr.text, "ax"
 
 /* int hv_vmrun(u64 *gprs, bool launched): see hv.h */
 SYM_FUNC_START(hv_vmrun)
@@ -103,7 +114,8 @@ SYM_FUNC_END(hv_vmrun)
 /*
  * The guest: 64-bit code at CPL 0, run from its own page with RSI = the
  * number of rounds and RDX = its flags (HV_GUEST_*): with HV_GUEST_FAULT
- * it executes UD2 at once. Each round runs CPUID leaf 0 (not with
+ * it executes UD2 at once, with HV_GUEST_INT18 INT 18 (which, with no
+ * IDT, raises #GP in its delivery). Each round runs CPUID leaf 0 (not with
  * HV_GUEST_NO_CPUID) and the hypercall HV_CALL_PING with RBX = the round's
  * number, and adds CPUID's EAX and the hypercall's answer (RAX) to R9, the
  * result. Then HLT, which exits. Data, not code of the module: the
@@ -115,8 +127,11 @@ SYM_DATA_START(hv_guest_code)
 	xor	%edi, %edi
 	mov	%rdx, %r8
 	test	$HV_GUEST_FAULT, %r8
-	jz	1f
+	jz	4f
 	ud2
+4:	test	$HV_GUEST_INT18, %r8
+	jz	1f
+	int	$18
 1:	test	%rsi, %rsi
 	jz	2f
 	test	$HV_GUEST_NO_CPUID, %r8

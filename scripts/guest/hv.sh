@@ -7,8 +7,10 @@
 # with the guest's result right. Runs again after a refused disable, CPU
 # offline and online, suspend and resume (pm_test core); a failed VM entry
 # (bad_guest) reported with its exit reason and qualification; a faulting
-# guest (fault) with its exception; kvm_intel refused while the sample is
-# loaded, vmxon unloadable only after it, and a KVM guest running after
+# guest (fault) with its exception; a guest INT 18 (int18) reported as the
+# software interrupt it is, not as a machine check; the user's FS and GS
+# selectors, RPL 3 or 0, as they were after a run; kvm_intel refused while
+# the sample is loaded, vmxon unloadable only after it, and a KVM guest running after
 # both left. Its reboot is hv-reboot.sh. Needs VMX.
 ktap_begin vmxon_hv
 
@@ -55,6 +57,16 @@ want_status() {
 # want_ok LOOPS: the status after a run of a guest of LOOPS rounds.
 want_ok() {
 	want_status $((2 * $1 + 1)) "$1" "$1" 1 result ok
+}
+
+# counted N: N runs made outside run() (by hv-seg), for the counts.
+counted() {
+	local c i
+	for i in $(seq "$1"); do
+		for c in $(online_cpus); do
+			eval "runs_$c=\$((runs_$c + 1))"
+		done
+	done
 }
 
 # run_expect NAME WANT...: a run, then the status file and the sample's
@@ -137,6 +149,37 @@ ktap_expect fault_intr_info \
 	"$(online_cpus | grep -c .)"
 echo 0 >$par/fault
 run_expect after_fault want_ok 50
+
+# --- INT 18 in the guest: a software interrupt, not a machine check ---------
+# The guest has no IDT: delivering INT 18 (a software interrupt, type 4)
+# raises #GP with error code 0x92 (vector 18, IDT), which the exception
+# bitmap makes exit: interruption information 0x80000b0d (valid, error
+# code, hardware exception, vector 13), IDT-vectoring information
+# 0x80000412 (valid, software interrupt, vector 18), SDM 27.2.2-27.2.4. Only
+# a hardware exception of vector 18 is a #MC: no "mce" in the status, no
+# machine-check line.
+echo 1 >$par/int18
+run_expect int18 want_status 1 0 0 0 exception 13
+ktap_expect int18_intr_info \
+	"$(dmesg_since_mark | grep -c 'vmxon_hv: cpu[0-9]*: exception intr_info 0x80000b0d at guest rip +0x[0-9a-f]* error 0x92 vectoring 0x80000412$')" \
+	"$(online_cpus | grep -c .)"
+ktap_expect int18_no_mce "$(dmesg_since_mark | grep -ci 'vmxon_hv:.*machine check')" 0
+echo 0 >$par/int18
+run_expect after_int18 want_ok 50
+
+# --- the user's FS and GS selectors after a run -------------------------------
+# A VM exit loads the VMCS's host selectors, which must have RPL 0 and TI 0
+# (SDM 26.2.3): 0x2b (RPL 3, __USER_DS) cannot be there and is reloaded
+# after the run; 0x28 (the same descriptor, RPL 0, which ring 3 may load)
+# can, and must come back either way. hv-seg writes run twice, with the
+# selector in FS, then in GS, each time on its own CPU too.
+for sel in 0x2b 0x28; do
+	kmsg_mark
+	out=$(hv-seg $sel $dbg/run 2>&1)
+	counted 2
+	ktap_expect "user_fs_gs_$sel" "$out" "fs $sel gs $sel"
+	ktap_expect "user_fs_gs_${sel}_status" "$(cat $dbg/status 2>&1)" "$(want_ok 50)"
+done
 
 # --- kvm_intel refused while the sample is loaded, then after it -------------
 ktap_run insmod_irqbypass insmod /lib/modules/irqbypass.ko
