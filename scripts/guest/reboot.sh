@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# suites: vmxon_reboot
+# suites: vmxon_reboot_cycle
 # targets: 6.1/bochs:4 6.12/bochs */qemu-kvm
 # `reboot -f` with every CPU in VMX root and both samples loaded, the
 # client (samples/client) and the hypervisor (samples/hv) after its guest
@@ -42,7 +42,7 @@ load() {
 
 if rebooted; then
 	cmos_write $REBOOT_CMOS 0
-	ktap_begin vmxon_reboot
+	ktap_begin vmxon_reboot_cycle
 	ktap_result ok every_cpu_on_before_reboot
 	ktap_result ok second_boot
 	ktap_run load_after_reboot load
@@ -53,7 +53,7 @@ if rebooted; then
 	return 0
 fi
 
-ktap_begin vmxon_reboot
+ktap_begin vmxon_reboot_cycle
 if ! has_vmx 0; then
 	ktap_skip reboot "no VMX on this machine"
 	ktap_end
