@@ -108,26 +108,29 @@ ktap_end() {
 }
 
 # rdmsr CPU MSR: the MSR's value as 16 hex digits, through /dev/cpu/N/msr.
+# (od seeks to the offset, and reads 8 bytes at once.)
 rdmsr() {
-	dd if="/dev/cpu/$1/msr" bs=8 count=1 skip=$(($2)) iflag=skip_bytes \
-		2>/dev/null | od -An -tx8 | tr -d ' '
+	local v
+	v=$(od -An -tx8 -j $(($2)) -N 8 "/dev/cpu/$1/msr" 2>/dev/null)
+	echo $v
 }
 
 # cpuid CPU LEAF: "eax ebx ecx edx" in hex, through /dev/cpu/N/cpuid.
 cpuid() {
-	dd if="/dev/cpu/$1/cpuid" bs=16 count=1 skip=$(($2)) iflag=skip_bytes \
-		2>/dev/null | od -An -tx4 | xargs
+	local v
+	v=$(od -An -tx4 -j $(($2)) -N 16 "/dev/cpu/$1/cpuid" 2>/dev/null)
+	echo $v
 }
 
 # has_vmx CPU: does the raw CPUID.1:ECX of CPU report VMX. The answer is
 # kept in HAS_VMX_CPU, which /init sets for CPU 0 before the scenarios.
 has_vmx() {
-	local ecx v
-	eval "v=\${HAS_VMX_$1:-}"
+	local cpu=$1 v
+	eval "v=\${HAS_VMX_$cpu:-}"
 	if [ -z "$v" ]; then
-		ecx=$(cpuid "$1" 1 | cut -d' ' -f3)
-		v=$(($((0x${ecx:-0} & 0x20)) != 0))
-		eval "HAS_VMX_$1=$v"
+		set -- $(cpuid "$cpu" 1)
+		v=$(($((0x${3:-0} & 0x20)) != 0))
+		eval "HAS_VMX_$cpu=$v"
 	fi
 	[ "$v" = 1 ]
 }
