@@ -108,17 +108,18 @@ ktap_end() {
 }
 
 # rdmsr CPU MSR: the MSR's value as 16 hex digits, through /dev/cpu/N/msr.
-# (od seeks to the offset, and reads 8 bytes at once.)
 rdmsr() {
 	local v
-	v=$(od -An -tx8 -j $(($2)) -N 8 "/dev/cpu/$1/msr" 2>/dev/null)
+	v=$(dd if="/dev/cpu/$1/msr" bs=8 count=1 skip=$(($2)) iflag=skip_bytes \
+		2>/dev/null | od -An -tx8)
 	echo $v
 }
 
 # cpuid CPU LEAF: "eax ebx ecx edx" in hex, through /dev/cpu/N/cpuid.
 cpuid() {
 	local v
-	v=$(od -An -tx4 -j $(($2)) -N 16 "/dev/cpu/$1/cpuid" 2>/dev/null)
+	v=$(dd if="/dev/cpu/$1/cpuid" bs=16 count=1 skip=$(($2)) iflag=skip_bytes \
+		2>/dev/null | od -An -tx4)
 	echo $v
 }
 
