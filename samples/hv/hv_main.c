@@ -962,7 +962,7 @@ static void hv_cpu_down(struct vmxon_client *client, unsigned int cpu)
 	}
 	barrier();
 	WRITE_ONCE(c->loaded, false);
-	/* a VMCLEAR that worked: still in VMX operation (hv-reboot.sh) */
+	/* a VMCLEAR that worked: still in VMX operation (reboot.sh) */
 	pr_info("cpu%u: cpu_down, VMCS cleared%s\n", cpu,
 		vmxon_going_down() ? " (going down)" : "");
 }

@@ -64,7 +64,7 @@ timed() {
 	stamp "$name.$rep.b"
 	eval "${name}_us=$(($(usec_of "$name.$rep.b") - $(usec_of "$name.$rep.a")))"
 	eval "${name}_rc=$rc"
-	[ $rc = 0 ] || report "bench: error rep=$rep $name: '$*' exited $rc: $(cat /tmp/bench.out)"
+	[ $rc = 0 ] || report "bench: error rep=$rep $name: '$*' exited $rc: $(rd /tmp/bench.out)"
 }
 
 # report LINE...: a result line on the console at once (which also shows
@@ -99,7 +99,7 @@ rep=1
 while [ $rep -le "$reps" ]; do
 	# vmxon: load (enable every CPU), disable, enable, unload.
 	timed vmxon_insmod insmod /lib/modules/vmxon.ko
-	on=$(cat /sys/kernel/vmxon/cpus_on 2>/dev/null)
+	on=$(rd /sys/kernel/vmxon/cpus_on 2>/dev/null)
 	en_ns=$(vstat enable_ns) en_rounds=$(vstat enable_rounds)
 	en_phases=$(phases vmxon_enable enable)
 	pages_on=$(vstat pages) state_bytes=$(vstat state_bytes)

@@ -17,7 +17,7 @@ ktap_run insmod insmod /lib/modules/vmxon_canary.ko
 # provoke NAME: write NAME to the canary from a short-lived shell, whose
 # kernel stack (kmemleak scans those) is gone when it returns.
 provoke() {
-	ktap_run "provoke_$1" sh -c "echo $1 > $canary"
+	ktap_run "provoke_$1" put $1 $canary
 }
 
 # The kasan kernel has no lockdep (scripts/kernel-kasan.config).

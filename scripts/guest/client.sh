@@ -7,7 +7,7 @@
 # CPU) after each step: registration; a refused unload of vmxon and a
 # refused disable; CPU offline and online; suspend and resume; a client
 # that refuses a CPU at registration and at online; kvm_intel in both
-# orders; the client's unload. Its reboot is client-reboot.sh. Needs VMX.
+# orders; the client's unload. Its reboot is in reboot.sh. Needs VMX.
 ktap_begin vmxon_client
 
 if ! has_vmx 0; then
@@ -94,8 +94,8 @@ want_check() {
 # expect_state NAME: counts and check as the table says, with their own
 # cases.
 expect_state() {
-	ktap_expect "$1_counts" "$(cat $dbg/counts 2>&1)" "$(want_counts)"
-	ktap_expect "$1_check" "$(cat $dbg/check 2>&1)" "$(want_check)"
+	ktap_expect "$1_counts" "$(rd $dbg/counts 2>&1)" "$(want_counts)"
+	ktap_expect "$1_check" "$(rd $dbg/check 2>&1)" "$(want_check)"
 }
 
 # log_mark / log_since: the client's events after the mark, "EVENT CPU;"
@@ -149,18 +149,18 @@ expect_state registered
 LOG_SEQ=0
 ktap_expect registered_log "$(log_since | tr ';' '\n' | sort | tr '\n' ';')" \
 	"$(events cpu_up $cpus | tr ';' '\n' | sort | tr '\n' ';')"
-ktap_expect clients_lists_it "$(cat $sys/clients)" vmxon_client
+ktap_expect clients_lists_it "$(rd $sys/clients)" vmxon_client
 
 # --- vmxon stays while the client is registered ------------------------------
 log_mark
 ktap_run rmmod_vmxon_refused sh -c "! rmmod vmxon"
 ktap_run vmxon_stays test -d /sys/module/vmxon
 kmsg_mark
-out=$(sh -c "echo 0 > $sys/enabled" 2>&1)
+out=$(put 0 $sys/enabled 2>&1)
 ktap_expect disable_fails_ebusy "$(echo "$out" | grep -c "Device or resource busy")" 1
 ktap_run disable_names_client sh -c \
 	"dmesg | sed -n '/$KMSG_MARK/,\$p' | grep 'vmxon: ' | grep -qw vmxon_client"
-ktap_expect still_enabled "$(cat $sys/enabled)" 1
+ktap_expect still_enabled "$(rd $sys/enabled)" 1
 ktap_run every_cpu_still_on every_cpu_is on ok
 ktap_expect refusals_log "$(log_since)" ""
 expect_state refusals
@@ -197,7 +197,7 @@ if ! why=$(pm_test_core); then
 else
 	log_mark
 	kmsg_mark
-	ktap_run suspend_resume sh -c "echo mem > /sys/power/state"
+	ktap_run suspend_resume put mem /sys/power/state
 	echo none >/sys/power/pm_test
 	went_down $cpus
 	went_up $cpus
@@ -224,7 +224,7 @@ ktap_run rmmod_client rmmod vmxon_client
 went_down $cpus
 ktap_expect exit_totals "$(totals_since_mark exit)" "$(want_totals exit | sort)"
 ktap_run every_cpu_on_after_client every_cpu_is on ok
-ktap_expect clients_empty "$(cat $sys/clients)" ""
+ktap_expect clients_empty "$(rd $sys/clients)" ""
 
 # --- a client that refuses a CPU at registration -----------------------------
 # The other CPUs got cpu_up, then cpu_down; vmxon stays on everywhere.
@@ -240,7 +240,7 @@ went_down $others
 was_refused "$last"
 ktap_expect register_refused_totals "$(totals_since_mark "register failed")" \
 	"$(want_totals "register failed" | sort)"
-ktap_expect register_refused_enabled "$(cat $sys/enabled)" 1
+ktap_expect register_refused_enabled "$(rd $sys/enabled)" 1
 ktap_run every_cpu_on_after_refused_register every_cpu_is on ok
 
 # --- a client that refuses a CPU coming online -------------------------------
@@ -255,11 +255,11 @@ else
 	echo "$last" >$param
 	log_mark
 	kmsg_mark
-	out=$(sh -c "echo 1 > $cpudir/cpu$last/online" 2>&1)
+	out=$(put 1 $cpudir/cpu$last/online 2>&1)
 	ktap_expect online_refused "$?" 1
 	ktap_expect online_refused_eio "$(echo "$out" | grep -c "Input/output error")" 1
 	was_refused "$last"
-	ktap_expect online_refused_stays_offline "$(cat $cpudir/cpu$last/online)" 0
+	ktap_expect online_refused_stays_offline "$(rd $cpudir/cpu$last/online)" 0
 	ktap_expect online_refused_log "$(log_since)" "$(events cpu_up_refused "$last")"
 	# The reason is client_refused: vmxon says so in the log (its group
 	# in sysfs went with the CPU), and counts the CPU failed.
@@ -267,13 +267,13 @@ else
 		"dmesg | sed -n '/$KMSG_MARK/,\$p' | grep -q 'vmxon: cpu$last: refused online: a client refused it'"
 	ktap_run online_refused_names_client sh -c \
 		"dmesg | sed -n '/$KMSG_MARK/,\$p' | grep -q 'vmxon: cpu$last: client vmxon_client refused VMX operation (-5)'"
-	ktap_expect online_refused_cpus_failed "$(cat $sys/cpus_failed)" "$last"
+	ktap_expect online_refused_cpus_failed "$(rd $sys/cpus_failed)" "$last"
 	expect_state online_refused
 	echo -1 >$param
 	ktap_run online_after_refusal online "$last" 1
 	went_up "$last"
 	ktap_run cpu${last}_on_after_refusal cpu_is "$last" on ok
-	ktap_expect cpus_failed_after_refusal "$(cat $sys/cpus_failed)" ""
+	ktap_expect cpus_failed_after_refusal "$(rd $sys/cpus_failed)" ""
 	expect_state online_after_refusal
 fi
 

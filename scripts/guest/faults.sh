@@ -49,10 +49,10 @@ errno_text() {
 # puts every CPU in VMX root, and a disable takes every CPU out.
 settled() {
 	local bad=
-	[ "$(cat $sys/cpus_on)" = "" ] || bad="$bad cpus_on=$(cat $sys/cpus_on)"
-	sh -c "echo 1 > $sys/enabled" 2>/dev/null || bad="$bad clean-enable-failed"
+	[ "$(rd $sys/cpus_on)" = "" ] || bad="$bad cpus_on=$(rd $sys/cpus_on)"
+	put 1 $sys/enabled 2>/dev/null || bad="$bad clean-enable-failed"
 	every_cpu_is on ok >/dev/null || bad="$bad $(every_cpu_is on ok)"
-	sh -c "echo 0 > $sys/enabled" 2>/dev/null || bad="$bad disable-failed"
+	put 0 $sys/enabled 2>/dev/null || bad="$bad disable-failed"
 	echo "$bad"
 }
 
@@ -61,12 +61,12 @@ settled() {
 enable_fails() {
 	local out bad
 	arm "$2" "$1"
-	out=$(sh -c "echo 1 > $sys/enabled" 2>&1)
+	out=$(put 1 $sys/enabled 2>&1)
 	disarm "$2"
 	echo "$out" | grep -q "$(errno_text "$3")" || bad="$bad write:'$out'"
 	cpu_is "$1" off "$3" >/dev/null || bad="$bad $(cpu_is "$1" off "$3")"
-	[ "$(cat $sys/cpus_failed)" = "$1" ] || bad="$bad cpus_failed=$(cat $sys/cpus_failed)"
-	[ "$(cat $sys/enabled)" = 0 ] || bad="$bad enabled=1"
+	[ "$(rd $sys/cpus_failed)" = "$1" ] || bad="$bad cpus_failed=$(rd $sys/cpus_failed)"
+	[ "$(rd $sys/enabled)" = 0 ] || bad="$bad enabled=1"
 	bad="$bad$(settled)"
 	[ -z "$bad" ] || { echo "$bad"; return 1; }
 }
@@ -77,16 +77,16 @@ disable_fails() {
 	local out bad state=off
 	[ "$2" = Y ] && state=on
 	echo "$2" >$dbg/vmxoff_vmfail
-	sh -c "echo 1 > $sys/enabled" || bad="$bad enable-failed"
+	put 1 $sys/enabled || bad="$bad enable-failed"
 	arm fail_vmxoff "$1"
-	out=$(sh -c "echo 0 > $sys/enabled" 2>&1)
+	out=$(put 0 $sys/enabled 2>&1)
 	disarm fail_vmxoff
 	echo "$out" | grep -q "Input/output error" || bad="$bad write:'$out'"
 	cpu_is "$1" $state vmxoff_failed >/dev/null ||
 		bad="$bad $(cpu_is "$1" $state vmxoff_failed)"
-	[ "$state" = off ] || [ "$(cat $sys/cpus_on)" = "$1" ] ||
-		bad="$bad cpus_on=$(cat $sys/cpus_on)"
-	sh -c "echo 0 > $sys/enabled" || bad="$bad second-disable-failed"
+	[ "$state" = off ] || [ "$(rd $sys/cpus_on)" = "$1" ] ||
+		bad="$bad cpus_on=$(rd $sys/cpus_on)"
+	put 0 $sys/enabled || bad="$bad second-disable-failed"
 	bad="$bad$(settled)"
 	[ -z "$bad" ] || { echo "$bad"; return 1; }
 }
@@ -95,18 +95,18 @@ disable_fails() {
 # comes online: the CPU stays offline, without its group; the others stay on.
 online_fails() {
 	local out bad
-	sh -c "echo 1 > $sys/enabled" || bad="$bad enable-failed"
+	put 1 $sys/enabled || bad="$bad enable-failed"
 	echo 0 >$cpudir/cpu$1/online
 	arm "$2" "$1"
-	out=$(sh -c "echo 1 > $cpudir/cpu$1/online" 2>&1)
+	out=$(put 1 $cpudir/cpu$1/online 2>&1)
 	disarm "$2"
 	echo "$out" | grep -q "$3" || bad="$bad write:'$out'"
-	[ "$(cat $cpudir/cpu$1/online)" = 0 ] || bad="$bad cpu$1-online"
+	[ "$(rd $cpudir/cpu$1/online)" = 0 ] || bad="$bad cpu$1-online"
 	[ -d $cpudir/cpu$1/vmx ] && bad="$bad cpu$1-group"
-	[ "$(cat $sys/cpus_on)" = "$(cpu_list)" ] || bad="$bad cpus_on=$(cat $sys/cpus_on)"
+	[ "$(rd $sys/cpus_on)" = "$(cpu_list)" ] || bad="$bad cpus_on=$(rd $sys/cpus_on)"
 	echo 1 >$cpudir/cpu$1/online || bad="$bad clean-online-failed"
 	cpu_is "$1" on ok >/dev/null || bad="$bad $(cpu_is "$1" on ok)"
-	sh -c "echo 0 > $sys/enabled" || bad="$bad disable-failed"
+	put 0 $sys/enabled || bad="$bad disable-failed"
 	bad="$bad$(settled)"
 	[ -z "$bad" ] || { echo "$bad"; return 1; }
 }
@@ -116,27 +116,27 @@ online_fails() {
 # stays offline, listed in cpus_failed; the others are on.
 resume_fails() {
 	local bad
-	sh -c "echo 1 > $sys/enabled" || bad="$bad enable-failed"
+	put 1 $sys/enabled || bad="$bad enable-failed"
 	echo core >/sys/power/pm_test
 	arm fail_resume "$1"
 	echo mem >/sys/power/state || bad="$bad suspend-failed"
 	disarm fail_resume
 	echo none >/sys/power/pm_test
 	if [ "$1" = 0 ]; then
-		[ "$(cat $sys/enabled)" = 0 ] || bad="$bad enabled=1"
+		[ "$(rd $sys/enabled)" = 0 ] || bad="$bad enabled=1"
 		cpu_is 0 off disabled_by_firmware >/dev/null ||
 			bad="$bad $(cpu_is 0 off disabled_by_firmware)"
-		[ "$(cat $sys/cpus_on)" = "" ] || bad="$bad cpus_on=$(cat $sys/cpus_on)"
-		sh -c "echo 0 > $sys/enabled" || bad="$bad disable-failed"
+		[ "$(rd $sys/cpus_on)" = "" ] || bad="$bad cpus_on=$(rd $sys/cpus_on)"
+		put 0 $sys/enabled || bad="$bad disable-failed"
 	else
 		online_cpus | grep -qx "$1" && bad="$bad cpu$1-online"
-		[ "$(cat $sys/cpus_failed)" = "$1" ] || bad="$bad cpus_failed=$(cat $sys/cpus_failed)"
-		[ "$(cat $sys/cpus_on)" = "$(cpu_list)" ] || bad="$bad cpus_on=$(cat $sys/cpus_on)"
+		[ "$(rd $sys/cpus_failed)" = "$1" ] || bad="$bad cpus_failed=$(rd $sys/cpus_failed)"
+		[ "$(rd $sys/cpus_on)" = "$(cpu_list)" ] || bad="$bad cpus_on=$(rd $sys/cpus_on)"
 		# The kernel left the CPU device "online" (only the CPU failed to
 		# come up): offline it, which is a no-op, to online it again.
 		echo 0 >$cpudir/cpu$1/online
 		echo 1 >$cpudir/cpu$1/online || bad="$bad clean-online-failed"
-		sh -c "echo 0 > $sys/enabled" || bad="$bad disable-failed"
+		put 0 $sys/enabled || bad="$bad disable-failed"
 	fi
 	bad="$bad$(settled)"
 	[ -z "$bad" ] || { echo "$bad"; return 1; }

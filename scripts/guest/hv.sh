@@ -10,8 +10,8 @@
 # guest (fault) with its exception; a guest INT 18 (int18) reported as the
 # software interrupt it is, not as a machine check; the user's FS and GS
 # selectors, RPL 3 or 0, as they were after a run; kvm_intel refused while
-# the sample is loaded, vmxon unloadable only after it, and a KVM guest running after
-# both left. Its reboot is hv-reboot.sh. Needs VMX.
+# the sample is loaded, vmxon unloadable only after it, and a KVM guest
+# running after both left. Its reboot is in reboot.sh. Needs VMX.
 ktap_begin vmxon_hv
 
 if ! has_vmx 0; then
@@ -79,7 +79,7 @@ run_expect() {
 	run
 	ktap_expect "${name}_run" $? 0
 	want=$("$@")
-	ktap_expect "${name}_status" "$(cat $dbg/status 2>&1)" "$want"
+	ktap_expect "${name}_status" "$(rd $dbg/status 2>&1)" "$want"
 	ktap_expect "${name}_dmesg" \
 		"$(dmesg_since_mark | grep -o 'vmxon_hv: cpu[0-9]* runs .*' | sed 's/^vmxon_hv: //')" "$want"
 }
@@ -91,8 +91,8 @@ online() {	# online CPU 0|1
 # --- load, and the first runs ------------------------------------------------
 ktap_run insmod_vmxon insmod /lib/modules/vmxon.ko
 ktap_run insmod_hv insmod /lib/modules/vmxon_hv.ko loops=50
-ktap_expect clients_lists_it "$(cat $sys/clients)" vmxon_hv
-ktap_expect before_any_run "$(cat $dbg/status 2>&1)" "$(want_status 0 0 0 0 none)"
+ktap_expect clients_lists_it "$(rd $sys/clients)" vmxon_hv
+ktap_expect before_any_run "$(rd $dbg/status 2>&1)" "$(want_status 0 0 0 0 none)"
 run_expect first want_ok 50
 run_expect second want_ok 50
 echo 1 >$par/loops
@@ -104,7 +104,7 @@ run_expect loops_1000 want_ok 1000
 echo 50 >$par/loops
 
 # --- a refused disable and unload change nothing -----------------------------
-out=$(sh -c "echo 0 > $sys/enabled" 2>&1)
+out=$(put 0 $sys/enabled 2>&1)
 ktap_expect disable_fails_ebusy "$(echo "$out" | grep -c "Device or resource busy")" 1
 ktap_run rmmod_vmxon_refused sh -c "! rmmod vmxon"
 run_expect after_refused_disable want_ok 50
@@ -125,7 +125,7 @@ fi
 if ! why=$(pm_test_core); then
 	ktap_skip suspend_resume "$why"
 else
-	ktap_run suspend_resume sh -c "echo mem > /sys/power/state"
+	ktap_run suspend_resume put mem /sys/power/state
 	echo none >/sys/power/pm_test
 	ktap_run every_cpu_on_after_resume every_cpu_is on ok
 	run_expect after_resume want_ok 50
@@ -178,7 +178,7 @@ for sel in 0x2b 0x28; do
 	out=$(hv-seg $sel $dbg/run 2>&1)
 	counted 2
 	ktap_expect "user_fs_gs_$sel" "$out" "fs $sel gs $sel"
-	ktap_expect "user_fs_gs_${sel}_status" "$(cat $dbg/status 2>&1)" "$(want_ok 50)"
+	ktap_expect "user_fs_gs_${sel}_status" "$(rd $dbg/status 2>&1)" "$(want_ok 50)"
 done
 
 # --- kvm_intel refused while the sample is loaded, then after it -------------
@@ -189,13 +189,13 @@ ktap_expect kvm_intel_refused "$(echo "$out" | grep -c "Device or resource busy"
 ktap_expect kvm_intel_absent "$(ls -d /sys/module/kvm_intel 2>/dev/null)" ""
 run_expect beside_kvm want_ok 50
 ktap_run rmmod_hv rmmod vmxon_hv
-ktap_expect clients_empty "$(cat $sys/clients)" ""
+ktap_expect clients_empty "$(rd $sys/clients)" ""
 ktap_run rmmod_vmxon rmmod vmxon
 ktap_run insmod_kvm_intel insmod /lib/modules/kvm-intel.ko
 start_vm
 ktap_expect kvm_vm_runs $? 0
 stop_vm
-ktap_expect kvm_hold_no_error "$(cat /tmp/kvm-hold.err)" ""
+ktap_expect kvm_hold_no_error "$(rd /tmp/kvm-hold.err)" ""
 ktap_run rmmod_kvm_intel rmmod kvm_intel
 ktap_run rmmod_kvm rmmod kvm
 ktap_run rmmod_irqbypass rmmod irqbypass

@@ -25,7 +25,11 @@ ktap_expect nothing_loaded "$(ls -d $sys /sys/module/vmxon 2>/dev/null)" ""
 
 ktap_run insmod insmod /lib/modules/vmxon.ko $param
 state() {
-	echo "$(cat $sys/enabled) $(cat $sys/cpus_on) $(cat $sys/cpus_failed)"
+	local e o f
+	read -r e <$sys/enabled
+	read -r o <$sys/cpus_on
+	read -r f <$sys/cpus_failed
+	echo "$e $o $f"
 }
 before=$(state)
 
@@ -62,7 +66,7 @@ if [ "$want" = 1 ]; then
 	for w in off on 0 1 n y N Y 'off\n' 'on\n'; do
 		n=$((n + 1))
 		sh -c "printf '$w' > $sys/enabled"
-		ktap_expect "accepted_word_$n" "$(cat $sys/enabled)" \
+		ktap_expect "accepted_word_$n" "$(rd $sys/enabled)" \
 			"$(case $w in on* | 1 | y | Y) echo 1 ;; *) echo 0 ;; esac)"
 	done
 fi

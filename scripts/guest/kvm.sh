@@ -43,7 +43,7 @@ sleep 1
 ktap_run vm_still_runs test "$(vm_exits)" -gt "$before"
 ktap_run holder_alive kill -0 $VM_PID
 stop_vm
-ktap_expect holder_no_error "$(cat /tmp/kvm-hold.err)" ""
+ktap_expect holder_no_error "$(rd /tmp/kvm-hold.err)" ""
 
 # kvm_intel loaded, no VM: vmxon refuses to enable all the same (on 6.1
 # an idle kvm_intel owns the emergency slot; on 6.12 it may enable VMX at
@@ -65,14 +65,14 @@ ktap_expect idle_refusal_names_kvm_intel \
 ktap_expect nothing_left_beside_idle_kvm "$(ls -d $sys 2>/dev/null)" ""
 ktap_run insmod_vmxon_check_only insmod /lib/modules/vmxon.ko enable=0
 ktap_run every_cpu_checked_beside_kvm every_cpu_is off ok
-out=$(sh -c "echo 1 > $sys/enabled" 2>&1)
+out=$(put 1 $sys/enabled 2>&1)
 ktap_expect enable_beside_kvm_fails_ebusy "$(echo "$out" | grep -c "Device or resource busy")" 1
 ktap_run every_cpu_still_off every_cpu_is off ok
 start_vm
 ktap_expect vm_runs_beside_check_only $? 0
 stop_vm
 ktap_run rmmod_kvm_intel_beside_check_only rmmod kvm_intel
-ktap_run write_enabled_1 sh -c "echo 1 > $sys/enabled"
+ktap_run write_enabled_1 put 1 $sys/enabled
 ktap_run every_cpu_on_after_kvm_left every_cpu_is on ok
 
 # --- (b) vmxon first ---------------------------------------------------------
@@ -90,7 +90,7 @@ ktap_run insmod_kvm_intel_after_vmxon insmod /lib/modules/kvm-intel.ko
 start_vm
 ktap_expect vm_runs_after_vmxon $? 0
 stop_vm
-ktap_expect holder_no_error_after_vmxon "$(cat /tmp/kvm-hold.err)" ""
+ktap_expect holder_no_error_after_vmxon "$(rd /tmp/kvm-hold.err)" ""
 ktap_run rmmod_kvm_intel rmmod kvm_intel
 
 # --- (d) vmxon leaves after a failed VMXOFF: nothing of it stays behind -------
@@ -132,12 +132,12 @@ if [ -d $dbg/fail_vmxoff ] && [ -e /sys/devices/system/cpu/cpu$last/online ]; th
 	echo "$last" >$dbg/fault_cpu
 	echo 1 >$dbg/fail_vmxoff/times
 	echo 100 >$dbg/fail_vmxoff/probability
-	out=$(sh -c "echo 0 > $sys/enabled" 2>&1)
+	out=$(put 0 $sys/enabled 2>&1)
 	ktap_expect disable_fails_on_one_cpu \
 		"$(echo "$out" | grep -c "Input/output error")" 1
-	ktap_expect that_cpu_stays_on "$(cat $sys/cpus_on)" "$last"
-	ktap_run offline_that_cpu sh -c "echo 0 > /sys/devices/system/cpu/cpu$last/online"
-	ktap_expect no_cpu_on "$(cat $sys/cpus_on)" ""
+	ktap_expect that_cpu_stays_on "$(rd $sys/cpus_on)" "$last"
+	ktap_run offline_that_cpu put 0 /sys/devices/system/cpu/cpu$last/online
+	ktap_expect no_cpu_on "$(rd $sys/cpus_on)" ""
 	kmsg_mark
 	ktap_run insmod_kvm_intel_no_cpu_on insmod /lib/modules/kvm-intel.ko
 	start_vm
@@ -145,7 +145,7 @@ if [ -d $dbg/fail_vmxoff ] && [ -e /sys/devices/system/cpu/cpu$last/online ]; th
 	stop_vm
 	ktap_expect no_warn_no_cpu_on "$(dmesg_since_mark | grep -c "WARNING:")" 0
 	ktap_run rmmod_kvm_intel_no_cpu_on rmmod kvm_intel
-	ktap_run online_that_cpu sh -c "echo 1 > /sys/devices/system/cpu/cpu$last/online"
+	ktap_run online_that_cpu put 1 /sys/devices/system/cpu/cpu$last/online
 else
 	ktap_skip last_cpu_leaves_by_hotplug "no fault injection in this build, or cpu$last cannot go offline"
 fi

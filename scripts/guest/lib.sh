@@ -10,6 +10,28 @@ kmsg() {
 	echo "$*" >/dev/kmsg
 }
 
+# In Bochs a process costs about a third of a second of wall time, and a
+# command substitution a tenth: the helpers below use the shell's own
+# read, echo and printf where they can.
+
+# put VALUE FILE: write VALUE and a newline to FILE in one write, as
+# `sh -c "echo VALUE > FILE"` does, without a process: fails, with the
+# shell's message, as that does.
+put() {
+	echo "$1" >"$2"
+}
+
+# rd FILE...: print the files as cat does, through the shell's read. A
+# file that cannot be opened or read fails, with the shell's message.
+rd() {
+	local f l
+	for f in "$@"; do
+		{ while IFS= read -r l || [ -n "$l" ]; do
+			printf '%s\n' "$l"
+		done <"$f"; } || return 1
+	done
+}
+
 # kmsg_mark: put a unique mark in the kernel log; dmesg_since_mark prints
 # what the kernel logged after it.
 kmsg_mark() {
@@ -37,7 +59,9 @@ ktap_result() {
 	KTAP_N=$((KTAP_N + 1))
 	[ "$res" = ok ] || KTAP_FAILED=1
 	for d in "$@"; do
-		printf '%s\n' "$d" | sed "s/^/    # $name: /" >>"$KTAP_BUF"
+		printf '%s\n' "$d" | while IFS= read -r l || [ -n "$l" ]; do
+			echo "    # $name: $l"
+		done >>"$KTAP_BUF"
 	done
 	echo "    $res $KTAP_N $name" >>"$KTAP_BUF"
 }
@@ -85,21 +109,31 @@ ktap_end() {
 
 # rdmsr CPU MSR: the MSR's value as 16 hex digits, through /dev/cpu/N/msr.
 rdmsr() {
-	dd if="/dev/cpu/$1/msr" bs=8 count=1 skip=$(($2)) iflag=skip_bytes \
-		2>/dev/null | od -An -tx8 | tr -d ' '
+	local v
+	v=$(dd if="/dev/cpu/$1/msr" bs=8 count=1 skip=$(($2)) iflag=skip_bytes \
+		2>/dev/null | od -An -tx8)
+	echo $v
 }
 
 # cpuid CPU LEAF: "eax ebx ecx edx" in hex, through /dev/cpu/N/cpuid.
 cpuid() {
-	dd if="/dev/cpu/$1/cpuid" bs=16 count=1 skip=$(($2)) iflag=skip_bytes \
-		2>/dev/null | od -An -tx4 | xargs
+	local v
+	v=$(dd if="/dev/cpu/$1/cpuid" bs=16 count=1 skip=$(($2)) iflag=skip_bytes \
+		2>/dev/null | od -An -tx4)
+	echo $v
 }
 
-# has_vmx CPU: does the raw CPUID.1:ECX of CPU report VMX.
+# has_vmx CPU: does the raw CPUID.1:ECX of CPU report VMX. The answer is
+# kept in HAS_VMX_CPU, which /init sets for CPU 0 before the scenarios.
 has_vmx() {
-	local ecx
-	ecx=$(cpuid "$1" 1 | cut -d' ' -f3)
-	[ $((0x${ecx:-0} & 0x20)) != 0 ]
+	local cpu=$1 v
+	eval "v=\${HAS_VMX_$cpu:-}"
+	if [ -z "$v" ]; then
+		set -- $(cpuid "$cpu" 1)
+		v=$(($((0x${3:-0} & 0x20)) != 0))
+		eval "HAS_VMX_$cpu=$v"
+	fi
+	[ "$v" = 1 ]
 }
 
 
@@ -134,10 +168,16 @@ rebooted() {
 # online_cpus: the online CPU numbers, one per line, from the kernel's mask
 # (a CPU's own online file can lag, after a failed resume).
 online_cpus() {
-	local r
-	for r in $(tr , ' ' </sys/devices/system/cpu/online); do
+	local list r i IFS=,
+	read -r list </sys/devices/system/cpu/online
+	for r in $list; do
 		case $r in
-		*-*) seq "${r%-*}" "${r#*-}" ;;
+		*-*)
+			i=${r%-*}
+			while [ "$i" -le "${r#*-}" ]; do
+				echo "$i"
+				i=$((i + 1))
+			done ;;
 		*) echo "$r" ;;
 		esac
 	done
@@ -145,21 +185,33 @@ online_cpus() {
 
 # cpu_list: the online CPUs as the kernel lists them (cpus_on's format).
 cpu_list() {
-	cat /sys/devices/system/cpu/online
+	rd /sys/devices/system/cpu/online
 }
 
-# cpu_is CPU STATE REASON: the CPU's vmx group says so.
-cpu_is() {
+# cpu_vmx CPU: read the CPU's vmx group into CPU_STATE and CPU_REASON (?
+# for a file that cannot be read).
+cpu_vmx() {
 	local d=/sys/devices/system/cpu/cpu$1/vmx
-	[ "$(cat $d/state 2>&1) $(cat $d/reason 2>&1)" = "$2 $3" ] ||
-		{ echo "cpu$1: $(cat $d/state 2>&1)/$(cat $d/reason 2>&1)"; return 1; }
+	CPU_STATE=? CPU_REASON=?
+	read -r CPU_STATE 2>/dev/null <$d/state
+	read -r CPU_REASON 2>/dev/null <$d/reason
+}
+
+# cpu_is CPU STATE REASON: the CPU's vmx group says so; if not, print what
+# it says.
+cpu_is() {
+	cpu_vmx "$1"
+	[ "$CPU_STATE $CPU_REASON" = "$2 $3" ] ||
+		{ echo "cpu$1: $CPU_STATE/$CPU_REASON"; return 1; }
 }
 
 # every_cpu_is STATE REASON: each online CPU's vmx group says so.
 every_cpu_is() {
 	local cpu bad=
 	for cpu in $(online_cpus); do
-		cpu_is "$cpu" "$1" "$2" >/dev/null || bad="$bad $(cpu_is "$cpu" "$1" "$2")"
+		cpu_vmx "$cpu"
+		[ "$CPU_STATE $CPU_REASON" = "$1 $2" ] ||
+			bad="$bad cpu$cpu: $CPU_STATE/$CPU_REASON"
 	done
 	[ -z "$bad" ] || { echo "$bad"; return 1; }
 }
@@ -181,7 +233,9 @@ start_vm() {
 
 # vm_exits: how many HLT exits the VM of start_vm has had.
 vm_exits() {
-	cat /tmp/kvm-count 2>/dev/null || echo 0
+	local n=0
+	read -r n 2>/dev/null </tmp/kvm-count
+	echo "${n:-0}"
 }
 
 stop_vm() {

@@ -32,15 +32,15 @@ hotplug_round() {
 	for cpu in $nonboot; do
 		echo 0 >$cpudir/cpu$cpu/online || bad="$bad cpu$cpu:offline-failed"
 		[ -d $cpudir/cpu$cpu/vmx ] && bad="$bad cpu$cpu:group-stays"
-		[ "$(cat $sys/cpus_on)" = "$(on_list)" ] ||
-			bad="$bad cpu$cpu-off:cpus_on=$(cat $sys/cpus_on)"
+		[ "$(rd $sys/cpus_on)" = "$(on_list)" ] ||
+			bad="$bad cpu$cpu-off:cpus_on=$(rd $sys/cpus_on)"
 		echo 1 >$cpudir/cpu$cpu/online || bad="$bad cpu$cpu:online-failed"
 		cpu_is "$cpu" $on $reason >/dev/null ||
 			bad="$bad $(cpu_is "$cpu" $on $reason)"
-		[ "$(cat $sys/cpus_on)" = "$(on_list)" ] ||
-			bad="$bad cpu$cpu-on:cpus_on=$(cat $sys/cpus_on)"
-		[ "$(cat $sys/cpus_failed)" = "$(failed_list)" ] ||
-			bad="$bad cpus_failed=$(cat $sys/cpus_failed)"
+		[ "$(rd $sys/cpus_on)" = "$(on_list)" ] ||
+			bad="$bad cpu$cpu-on:cpus_on=$(rd $sys/cpus_on)"
+		[ "$(rd $sys/cpus_failed)" = "$(failed_list)" ] ||
+			bad="$bad cpus_failed=$(rd $sys/cpus_failed)"
 	done
 	[ -z "$bad" ] || { echo "$bad"; return 1; }
 }
@@ -57,14 +57,14 @@ else
 	if [ "$on" = on ]; then
 		# A CPU offline while disabled comes back on after enabling.
 		last=$(echo "$nonboot" | tail -1)
-		ktap_run write_enabled_0 sh -c "echo 0 > $sys/enabled"
+		ktap_run write_enabled_0 put 0 $sys/enabled
 		ktap_run every_cpu_off every_cpu_is off ok
 		echo 0 >$cpudir/cpu$last/online
-		ktap_run write_enabled_1_one_offline sh -c "echo 1 > $sys/enabled"
-		ktap_expect cpus_on_without_offline "$(cat $sys/cpus_on)" "$(cpu_list)"
+		ktap_run write_enabled_1_one_offline put 1 $sys/enabled
+		ktap_expect cpus_on_without_offline "$(rd $sys/cpus_on)" "$(cpu_list)"
 		echo 1 >$cpudir/cpu$last/online
 		ktap_run every_cpu_on_after_online every_cpu_is on ok
-		ktap_expect cpus_on_all "$(cat $sys/cpus_on)" "$(cpu_list)"
+		ktap_expect cpus_on_all "$(rd $sys/cpus_on)" "$(cpu_list)"
 	fi
 fi
 
@@ -76,7 +76,7 @@ elif ! why=$(pm_test_core); then
 	ktap_skip suspend_resume "$why"
 else
 	kmsg_mark
-	ktap_run suspend_resume sh -c "echo mem > /sys/power/state"
+	ktap_run suspend_resume put mem /sys/power/state
 	echo none >/sys/power/pm_test
 	log=$(dmesg_since_mark)
 	ktap_expect suspend_vmx_off_cpu0 \
@@ -92,7 +92,7 @@ else
 	done
 	ktap_expect nonboot_off_then_on "$missing" ""
 	ktap_run every_cpu_on_after_resume every_cpu_is on ok
-	ktap_expect cpus_on_after_resume "$(cat $sys/cpus_on)" "$(cpu_list)"
+	ktap_expect cpus_on_after_resume "$(rd $sys/cpus_on)" "$(cpu_list)"
 fi
 
 ktap_run rmmod rmmod vmxon

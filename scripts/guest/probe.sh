@@ -41,7 +41,7 @@ sysfs_rows() {
 	local cpu d
 	for cpu in $cpus; do
 		d=/sys/devices/system/cpu/cpu$cpu/vmx
-		echo "cpu$cpu $(cat $d/reason) $(cat $d/vmcs_revision_id) $(cat $d/feature_control)"
+		echo "cpu$cpu $(rd $d/reason) $(rd $d/vmcs_revision_id) $(rd $d/feature_control)"
 	done
 }
 # json_rows JSON: the CPUs of `vmx-status --json` (module or --probe) as

@@ -48,8 +48,8 @@ toggles=0 bad=
 if [ -n "$on" ]; then
 	i=0
 	while [ $i -lt 50 ]; do
-		sh -c "echo 0 > $sys/enabled" || bad="$bad off$i"
-		sh -c "echo 1 > $sys/enabled" || bad="$bad on$i"
+		put 0 $sys/enabled || bad="$bad off$i"
+		put 1 $sys/enabled || bad="$bad on$i"
 		toggles=$((toggles + 1))
 		i=$((i + 1))
 	done
@@ -65,11 +65,11 @@ for cpu in $nonboot; do
 done
 if [ -n "$on" ]; then
 	ktap_run every_cpu_on_at_the_end every_cpu_is on ok
-	ktap_expect cpus_on_exact "$(cat $sys/cpus_on)" "$(cpu_list)"
+	ktap_expect cpus_on_exact "$(rd $sys/cpus_on)" "$(cpu_list)"
 else
 	ktap_run every_cpu_checked every_cpu_is off no_vmx
 fi
-ktap_expect cpus_failed_none_or_all "$(cat $sys/cpus_failed)" \
+ktap_expect cpus_failed_none_or_all "$(rd $sys/cpus_failed)" \
 	"$([ -n "$on" ] || cpu_list)"
 
 # Reads racing with cross-CPU rounds, without hotplug (whose stop_machine
@@ -84,7 +84,7 @@ while [ $i -lt 30 ]; do
 		sh -c "echo 0 > $sys/enabled && echo 1 > $sys/enabled" &&
 			rounds=$((rounds + 1))
 	else
-		sh -c "echo 1 > $sys/enabled" 2>/dev/null ||
+		put 1 $sys/enabled 2>/dev/null ||
 			rounds=$((rounds + 1))
 	fi
 	i=$((i + 1))
