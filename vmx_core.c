@@ -74,6 +74,7 @@ static const struct vmx_fleet vmx_fleet = {
 	.stats = &vmx_stats,
 	.clients = &vmx_clients,
 	.enabled = &vmx_enabled,
+	.traced = true,
 };
 
 static bool vmx_any_enabled(void)
@@ -271,7 +272,7 @@ static int vmx_set_enabled_locked(bool on)
 			       names);
 			return -EBUSY;
 		}
-		err = vmx_fleet_disable(&vmx_fleet);
+		err = vmx_fleet_disable(&vmx_fleet, VMX_OP_DISABLE);
 	}
 	if (!vmx_any_enabled())
 		vmx_emergency_release();
@@ -465,7 +466,7 @@ void vmx_core_stop(void)
 	mutex_lock(&vmx_lock);
 	WRITE_ONCE(vmx_stopped, true);
 	vmx_cpus_enabled(&vmx_mask);
-	vmx_fleet_disable(&vmx_fleet);
+	vmx_fleet_disable(&vmx_fleet, VMX_OP_REBOOT);
 	if (vmx_any_enabled()) {
 		vmx_cpus_enabled(&vmx_mask);
 		pr_err("reboot: CPUs %*pbl stay in VMX operation; no more enabling\n",

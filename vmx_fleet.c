@@ -12,6 +12,8 @@
  * A CPU enters VMX operation through vmx_cpu_up() alone, and leaves it
  * through vmx_cpu_down() alone (but for a crash's emergency VMXOFF): so the
  * clients hear of every change, on the CPU itself, with interrupts off.
+ * There, and where a CPU is refused, the module's fleet emits its trace
+ * events (vmx_trace.h); not on the emergency path.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,6 +29,8 @@
 
 #include "vmx_internal.h"
 #include "vmx_percpu.h"
+#define CREATE_TRACE_POINTS
+#include "vmx_trace.h"
 
 /* One line per CPU: the reason and the values it was decided on. */
 static void vmx_report(const struct vmx_percpu *st, bool failed)
@@ -64,10 +68,25 @@ static void vmx_phase_end(const struct vmx_fleet *f, enum vmx_phase phase,
 	*t = now;
 }
 
-static void vmx_broadcast(smp_call_func_t fn, const struct vmx_fleet *f)
+/* A CPU refused VMX operation in @op: its line in the log, and its event. */
+static void vmx_refused(const struct vmx_fleet *f, const struct vmx_percpu *st,
+			enum vmx_op op, int err)
 {
-	f->stats->rounds++;
-	on_each_cpu(fn, (void *)f, 1);
+	vmx_report(st, true);
+	if (f->traced)
+		trace_vmxon_cpu_refused(st->cpu, op, st->reason, err);
+}
+
+/* A cross-CPU round: the fleet, and the operation the round is part of. */
+struct vmx_round {
+	const struct vmx_fleet *f;
+	enum vmx_op op;
+};
+
+static void vmx_broadcast(smp_call_func_t fn, const struct vmx_round *r)
+{
+	r->f->stats->rounds++;
+	on_each_cpu(fn, (void *)r, 1);
 }
 
 /* A client's cpu_up: anything but 0 refuses, and a refusal is an errno. */
@@ -120,63 +139,81 @@ static void vmx_clients_down(const struct vmx_fleet *f, struct vmx_percpu *st)
 	WRITE_ONCE(st->clients_up, false);
 }
 
+/* VMXOFF on the current CPU, in VMX operation by this module, in @op. */
+static int vmx_cpu_off(const struct vmx_fleet *f, struct vmx_percpu *st,
+		       enum vmx_op op)
+{
+	int err = vmx_percpu_hardware_disable(st, f->hw);
+
+	if (f->traced)
+		trace_vmxon_cpu_off(st->cpu, op, err);
+	return err;
+}
+
 /*
  * VMXON on the current CPU (it passed its check), then the clients'
  * cpu_up. A client's refusal turns the CPU off again: client_refused, or
  * vmxoff_failed when it stays in VMX operation.
  */
-static int vmx_cpu_up(const struct vmx_fleet *f, struct vmx_percpu *st)
+static int vmx_cpu_up(const struct vmx_fleet *f, struct vmx_percpu *st,
+		      enum vmx_op op)
 {
+	bool was_on = st->enabled;
 	int err;
 
 	if (st->clients_up)
 		return 0;
 	err = vmx_percpu_vmxon(st, f->hw);
-	if (err || !vmx_clients_up(f, st))
+	if (err)
 		return err;
-	err = vmx_percpu_hardware_disable(st, f->hw);
+	if (f->traced && !was_on)
+		trace_vmxon_cpu_on(st->cpu, op, st->vmcs_revision_id);
+	if (!vmx_clients_up(f, st))
+		return 0;
+	err = vmx_cpu_off(f, st, op);
 	return err ? err : vmx_percpu_fail(st, VMX_REASON_CLIENT_REFUSED);
 }
 
-/* The clients' cpu_down, then VMXOFF, on the current CPU. */
-static int vmx_cpu_down(const struct vmx_fleet *f, struct vmx_percpu *st)
+/* The clients' cpu_down, then VMXOFF, on the current CPU, in @op. */
+static int vmx_cpu_down(const struct vmx_fleet *f, struct vmx_percpu *st,
+			enum vmx_op op)
 {
 	vmx_clients_down(f, st);
-	return vmx_percpu_hardware_disable(st, f->hw);
+	return vmx_cpu_off(f, st, op);
 }
 
-static void vmx_check_ipi(void *fleet)
+static void vmx_check_ipi(void *round)
 {
-	const struct vmx_fleet *f = fleet;
-	struct vmx_percpu *st = f->state(smp_processor_id());
+	const struct vmx_round *r = round;
+	struct vmx_percpu *st = r->f->state(smp_processor_id());
 
 	/* Still ours (its VMXOFF failed): its CR4.VMXE is not someone else's. */
 	if (!st->enabled)
-		vmx_percpu_check(st, f->hw);
+		vmx_percpu_check(st, r->f->hw);
 }
 
 /* Every online CPU passed the check round: VMXON on what it read. */
-static void vmx_enable_ipi(void *fleet)
+static void vmx_enable_ipi(void *round)
 {
-	const struct vmx_fleet *f = fleet;
+	const struct vmx_round *r = round;
 
-	vmx_cpu_up(f, f->state(smp_processor_id()));
+	vmx_cpu_up(r->f, r->f->state(smp_processor_id()), r->op);
 }
 
-static void vmx_disable_ipi(void *fleet)
+static void vmx_disable_ipi(void *round)
 {
-	const struct vmx_fleet *f = fleet;
-	struct vmx_percpu *st = f->state(smp_processor_id());
+	const struct vmx_round *r = round;
+	struct vmx_percpu *st = r->f->state(smp_processor_id());
 
-	if (st->enabled && vmx_cpu_down(f, st))
-		cpumask_set_cpu(st->cpu, &f->stats->vmxoff_failed);
+	if (st->enabled && vmx_cpu_down(r->f, st, r->op))
+		cpumask_set_cpu(st->cpu, &r->f->stats->vmxoff_failed);
 }
 
 /**
  * vmx_fleet_check() - check every online CPU, and that they all agree
  * @f: the CPUs' states and hardware
  * @only_checking: report every CPU as information, not the failures as
- *	errors
+ *	errors; else the check is an enable's, and a failing CPU is refused
  *
  * Each CPU's VMX capability MSRs must equal the first ready CPU's, which
  * become @f->ref. A CPU still in VMX operation by this module (its VMXOFF
@@ -187,11 +224,12 @@ static void vmx_disable_ipi(void *fleet)
  */
 int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking)
 {
+	const struct vmx_round r = { .f = f, .op = VMX_OP_ENABLE };
 	bool have_ref = false;
 	unsigned int cpu;
 	int err = 0;
 
-	vmx_broadcast(vmx_check_ipi, f);
+	vmx_broadcast(vmx_check_ipi, &r);
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 		enum vmx_reason reason = st->reason;
@@ -201,7 +239,11 @@ int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking)
 			vmx_percpu_fail(st, reason);
 		if (reason == VMX_REASON_OK && !only_checking)
 			continue;
-		vmx_report(st, !only_checking);
+		if (only_checking)
+			vmx_report(st, false);
+		else
+			vmx_refused(f, st, VMX_OP_ENABLE,
+				    vmx_reason_errno(reason));
 		if (!err)
 			err = vmx_reason_errno(reason);
 	}
@@ -221,6 +263,8 @@ static void vmx_fleet_free_regions(const struct vmx_fleet *f)
  * vmx_fleet_disable() - the clients' cpu_down and VMXOFF wherever this
  *	module did VMXON
  * @f: the CPUs' states and hardware
+ * @op: what this is part of, for the trace events: VMX_OP_DISABLE,
+ *	VMX_OP_REBOOT, or VMX_OP_ENABLE for a failed enable's rollback
  *
  * Clears @f->enabled first, then frees every region but those of CPUs
  * still in VMX operation.
@@ -229,8 +273,9 @@ static void vmx_fleet_free_regions(const struct vmx_fleet *f)
  * Return: 0, or -EIO when VMXOFF failed (the CPU stays in VMX operation)
  * or faulted (the CPU had left it) on some CPU.
  */
-int vmx_fleet_disable(const struct vmx_fleet *f)
+int vmx_fleet_disable(const struct vmx_fleet *f, enum vmx_op op)
 {
+	const struct vmx_round r = { .f = f, .op = op };
 	unsigned int rounds = f->stats->rounds, cpu;
 	u64 start = ktime_get_ns(), t = start;
 	int err = 0;
@@ -238,7 +283,7 @@ int vmx_fleet_disable(const struct vmx_fleet *f)
 	/* First: nothing may take a CPU for enabled while its VMXOFF runs. */
 	WRITE_ONCE(*f->enabled, false);
 	cpumask_clear(&f->stats->vmxoff_failed);
-	vmx_broadcast(vmx_disable_ipi, f);
+	vmx_broadcast(vmx_disable_ipi, &r);
 	vmx_phase_end(f, VMX_PHASE_VMXOFF, &t);
 	/* This round's failures, and CPUs left in VMX operation before it. */
 	for_each_possible_cpu(cpu) {
@@ -271,6 +316,7 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_disable);
  */
 int vmx_fleet_enable(const struct vmx_fleet *f)
 {
+	const struct vmx_round r = { .f = f, .op = VMX_OP_ENABLE };
 	u64 t = ktime_get_ns();
 	unsigned int cpu;
 	int err;
@@ -286,26 +332,26 @@ int vmx_fleet_enable(const struct vmx_fleet *f)
 
 		if (vmx_region_alloc(st)) {
 			vmx_percpu_fail(st, VMX_REASON_NO_MEMORY);
-			vmx_report(st, true);
+			vmx_refused(f, st, VMX_OP_ENABLE, -ENOMEM);
 			vmx_fleet_free_regions(f);
 			vmx_phase_end(f, VMX_PHASE_ALLOC, &t);
 			return -ENOMEM;
 		}
 	}
 	vmx_phase_end(f, VMX_PHASE_ALLOC, &t);
-	vmx_broadcast(vmx_enable_ipi, f);
+	vmx_broadcast(vmx_enable_ipi, &r);
 	vmx_phase_end(f, VMX_PHASE_VMXON, &t);
 	for_each_online_cpu(cpu) {
 		struct vmx_percpu *st = f->state(cpu);
 
 		if (st->clients_up)
 			continue;
-		vmx_report(st, true);
+		vmx_refused(f, st, VMX_OP_ENABLE, vmx_reason_errno(st->reason));
 		if (!err)
 			err = vmx_reason_errno(st->reason);
 	}
 	if (err)
-		vmx_fleet_disable(f);
+		vmx_fleet_disable(f, VMX_OP_ENABLE);
 	else
 		WRITE_ONCE(*f->enabled, true);
 	return err;
@@ -364,12 +410,12 @@ int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 		err = vmx_percpu_fail(st, VMX_REASON_NO_MEMORY);
 	if (!err) {
 		local_irq_disable();
-		err = vmx_cpu_up(f, st);
+		err = vmx_cpu_up(f, st, VMX_OP_ONLINE);
 		local_irq_enable();
 	}
 	if (!err)
 		return 0;
-	vmx_report(st, true);
+	vmx_refused(f, st, VMX_OP_ONLINE, err);
 	/* A refusal whose VMXOFF failed: offline, the CPU would be lost. */
 	if (st->enabled)
 		return 0;
@@ -377,6 +423,21 @@ int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_online);
+
+/* vmx_fleet_cpu_suspend(), as part of @op. */
+static int vmx_cpu_leave(const struct vmx_fleet *f, unsigned int cpu,
+			 enum vmx_op op)
+{
+	struct vmx_percpu *st = f->state(cpu);
+
+	if (!st->enabled)
+		return 0;
+	vmx_cpu_down(f, st, op);
+	if (!st->enabled)
+		return 0;
+	vmx_report(st, true);
+	return -EIO;
+}
 
 /**
  * vmx_fleet_cpu_suspend() - the clients' cpu_down and VMXOFF on the current
@@ -393,15 +454,7 @@ EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_online);
  */
 int vmx_fleet_cpu_suspend(const struct vmx_fleet *f, unsigned int cpu)
 {
-	struct vmx_percpu *st = f->state(cpu);
-
-	if (!st->enabled)
-		return 0;
-	vmx_cpu_down(f, st);
-	if (!st->enabled)
-		return 0;
-	vmx_report(st, true);
-	return -EIO;
+	return vmx_cpu_leave(f, cpu, VMX_OP_SUSPEND);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmx_fleet_cpu_suspend);
 
@@ -423,9 +476,9 @@ int vmx_fleet_cpu_resume(const struct vmx_fleet *f, unsigned int cpu)
 
 	err = vmx_fleet_check_joining(f, st);
 	if (!err)
-		err = vmx_cpu_up(f, st);
+		err = vmx_cpu_up(f, st, VMX_OP_RESUME);
 	if (err) {
-		vmx_report(st, true);
+		vmx_refused(f, st, VMX_OP_RESUME, err);
 		vmx_region_free(st);
 	}
 	return err;
@@ -571,7 +624,7 @@ int vmx_fleet_cpu_offline(const struct vmx_fleet *f, unsigned int cpu)
 	int err;
 
 	local_irq_disable();
-	err = vmx_fleet_cpu_suspend(f, cpu);
+	err = vmx_cpu_leave(f, cpu, VMX_OP_OFFLINE);
 	local_irq_enable();
 	if (!err)
 		vmx_region_free(f->state(cpu));

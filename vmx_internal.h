@@ -8,7 +8,8 @@
  *   vmx_api.c     the client API that needs no lock
  *   vmx_core.c    the module's one fleet and its policy; client registration
  *   vmx_fleet.c   every online CPU together, one CPU joining or leaving,
- *                 and the clients' callbacks around each
+ *                 and the clients' callbacks around each; it emits the
+ *                 trace events (vmx_trace.h)
  *   vmx_percpu.c  one CPU's state object
  *   vmx_region.c  a CPU's VMXON region
  *   vmx_fault.c   fault injection, in test builds only
@@ -149,6 +150,21 @@ enum vmx_phase {
 	VMX_PHASE_COUNT
 };
 
+/*
+ * What a CPU's entry into or exit from VMX operation is part of, for the
+ * trace events (vmx_trace.h): enabling or disabling every CPU, one CPU's
+ * hotplug, suspend and resume, a reboot.
+ */
+enum vmx_op {
+	VMX_OP_ENABLE,
+	VMX_OP_DISABLE,
+	VMX_OP_ONLINE,
+	VMX_OP_OFFLINE,
+	VMX_OP_SUSPEND,
+	VMX_OP_RESUME,
+	VMX_OP_REBOOT,
+};
+
 /**
  * struct vmx_fleet_stats - a fleet's counters, for the benchmarks
  * @rounds: cross-CPU call rounds so far
@@ -184,6 +200,8 @@ struct vmx_fleet_stats {
  * @enabled: every online CPU is in VMX operation: set by a successful
  *	vmx_fleet_enable(), cleared first thing by vmx_fleet_disable() (and
  *	by the caller when a CPU it resumed could not come back)
+ * @traced: its CPUs' changes are trace events (vmx_trace.h): the module's
+ *	CPUs, not KUnit's fake ones
  *
  * The module has one, over the real hardware; KUnit makes fakes.
  */
@@ -194,11 +212,12 @@ struct vmx_fleet {
 	struct vmx_fleet_stats *stats;
 	struct list_head *clients;
 	bool *enabled;
+	bool traced;
 };
 
 int vmx_fleet_check(const struct vmx_fleet *f, bool only_checking);
 int vmx_fleet_enable(const struct vmx_fleet *f);
-int vmx_fleet_disable(const struct vmx_fleet *f);
+int vmx_fleet_disable(const struct vmx_fleet *f, enum vmx_op op);
 int vmx_fleet_cpu_online(const struct vmx_fleet *f, unsigned int cpu,
 			 bool enable);
 int vmx_fleet_cpu_offline(const struct vmx_fleet *f, unsigned int cpu);

@@ -130,7 +130,7 @@ static void enable_disable_order_test(struct kunit *test)
 		expect_trace(test, cpu, "vmxon A+ B+");
 		KUNIT_EXPECT_TRUE(test, fleet_states[cpu].clients_up);
 	}
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	KUNIT_EXPECT_FALSE(test, fake_fleet_enabled);
 	for_each_online_cpu(cpu) {
 		expect_trace(test, cpu, "vmxon A+ B+ B- A- vmxoff");
@@ -227,7 +227,7 @@ static void refused_online_vmxoff_fails_test(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, st->region);
 	KUNIT_EXPECT_EQ(test, st->reason, VMX_REASON_VMXOFF_FAILED);
 	fleet_cpus[k].vmxoff_ret = 0;
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	cpus_read_unlock();
 }
 
@@ -284,7 +284,7 @@ static void register_unregister_test(struct kunit *test)
 	for_each_online_cpu(cpu)
 		expect_trace(test, cpu, "C+");
 	vmx_fleet_client_remove(&fake_fleet, &clients[0].client);
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	for_each_online_cpu(cpu)
 		expect_trace(test, cpu, "C+ A- C- B- vmxoff");
 	cpus_read_unlock();
@@ -313,7 +313,7 @@ static void positive_cpu_up_refuses_test(struct kunit *test)
 	for_each_online_cpu(cpu)
 		KUNIT_EXPECT_FALSE_MSG(test, fleet_states[cpu].enabled && cpu == k,
 				       "cpu%u", cpu);
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	cpus_read_unlock();
 }
 
@@ -341,7 +341,7 @@ static void register_skips_cpus_out_of_service_test(struct kunit *test)
 	/* No cpu_down twice: the disable's VMXOFF round alone reaches k. */
 	fleet_cpus[k].vmxoff_ret = 0;
 	clear_traces();
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	for_each_online_cpu(cpu)
 		expect_trace(test, cpu, cpu == k ? "vmxoff" : "C- B- vmxoff");
 	cpus_read_unlock();
@@ -371,7 +371,7 @@ static void emergency_test(struct kunit *test)
 	expect_trace(test, cpu, "");
 	KUNIT_EXPECT_FALSE(test, fleet_states[cpu].enabled);
 	KUNIT_EXPECT_FALSE(test, fleet_states[cpu].clients_up);
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	cpus_read_unlock();
 }
 

@@ -27,7 +27,7 @@ static void fleet_enable_disable_test(struct kunit *test)
 		/* The check round read the registers; VMXON does not again. */
 		KUNIT_EXPECT_EQ(test, fleet_cpus[cpu].reads, 1);
 	}
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	for_each_online_cpu(cpu) {
 		KUNIT_EXPECT_FALSE(test, fleet_states[cpu].enabled);
 		KUNIT_EXPECT_NULL(test, fleet_states[cpu].region);
@@ -124,7 +124,7 @@ static void fleet_enable_after_vmxoff_failed_test(struct kunit *test)
 	if (!fake_fleet_lock_and_enable(test))
 		return;
 	fleet_cpus[k].vmxoff_ret = -EIO;
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), -EIO);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), -EIO);
 	KUNIT_EXPECT_EQ(test, vmx_fleet_enable(&fake_fleet), -EIO);
 	KUNIT_EXPECT_EQ(test, fleet_states[k].reason, VMX_REASON_VMXOFF_FAILED);
 	for_each_online_cpu(cpu) {
@@ -133,7 +133,7 @@ static void fleet_enable_after_vmxoff_failed_test(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, fleet_cpus[cpu].vmxons, 1, "cpu%u", cpu);
 	}
 	fleet_cpus[k].vmxoff_ret = 0;
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	KUNIT_EXPECT_FALSE(test, fleet_states[k].enabled);
 	KUNIT_EXPECT_NULL(test, fleet_states[k].region);
 	cpus_read_unlock();
@@ -157,11 +157,11 @@ static void fleet_disable_reports_this_round_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(a, fake_offline, false), 0);
 	KUNIT_EXPECT_EQ(test, fleet_states[a].reason, VMX_REASON_VMXOFF_FAILED);
 	fleet_cpus[b].vmxoff_ret = -EIO;
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), -EIO);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), -EIO);
 	KUNIT_EXPECT_EQ(test, cpumask_weight(failed), 1);
 	KUNIT_EXPECT_TRUE(test, cpumask_test_cpu(b, failed));
 	fleet_cpus[b].vmxoff_ret = 0;
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	KUNIT_EXPECT_TRUE(test, cpumask_empty(failed));
 	cpus_read_unlock();
 }
@@ -346,7 +346,7 @@ static void fleet_offline_vmxoff_fails_test(struct kunit *test)
 	fleet_cpus[cpu].vmxoff_ret = 0;
 	KUNIT_EXPECT_EQ(test, fake_on_cpu(cpu, fake_offline, false), 0);
 	KUNIT_EXPECT_NULL(test, fleet_states[cpu].region);
-	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet), 0);
+	KUNIT_EXPECT_EQ(test, vmx_fleet_disable(&fake_fleet, VMX_OP_DISABLE), 0);
 	cpus_read_unlock();
 }
 
