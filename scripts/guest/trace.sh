@@ -30,7 +30,7 @@ ktap_run events_exist test -f $tr/events/vmxon/vmxon_cpu_on/enable \
 	-a -f $tr/events/vmxon/vmxon_cpu_off/enable \
 	-a -f $tr/events/vmxon/vmxon_cpu_refused/enable
 # TRACE_DEFINE_ENUM: the formats name numbers, not enum constants.
-ktap_expect formats_resolved "$(cat $tr/events/vmxon/*/format | grep -c VMX_OP_)" 0
+ktap_expect formats_resolved "$(rd $tr/events/vmxon/*/format | grep -c VMX_OP_)" 0
 
 # trace_events: the vmxon events in the buffer, sorted, one per line, as
 # "EVENT at=CPU FIELDS", CPU the one that emitted it (its [NNN] column);
@@ -44,7 +44,7 @@ trace_events() {
 
 # on CPU OP / off CPU OP ERR: the event that CPU must have emitted.
 on() {
-	echo "vmxon_cpu_on at=$1 cpu=$1 op=$2 revision_id=$(cat $cpudir/cpu$1/vmx/vmcs_revision_id)"
+	echo "vmxon_cpu_on at=$1 cpu=$1 op=$2 revision_id=$(rd $cpudir/cpu$1/vmx/vmcs_revision_id)"
 }
 
 off() {
@@ -53,10 +53,10 @@ off() {
 
 : >$tr/trace
 echo 1 >$tr/events/vmxon/enable
-ktap_run write_enabled_1 sh -c "echo 1 > $sys/enabled"
+ktap_run write_enabled_1 put 1 $sys/enabled
 ktap_expect enable_one_on_per_cpu "$(trace_events)" \
 	"$(for c in $cpus; do on "$c" enable; done | sort)"
-ktap_run write_enabled_0 sh -c "echo 0 > $sys/enabled"
+ktap_run write_enabled_0 put 0 $sys/enabled
 ktap_expect disable_one_off_per_cpu "$(trace_events)" \
 	"$(for c in $cpus; do off "$c" disable 0; done | sort)"
 kmsg "vmxon-test: trace events of an enable and a disable, as recorded:"
@@ -81,7 +81,7 @@ else
 	echo "$last" >$dbg/fault_cpu
 	echo -1 >$dbg/fail_vmxon/times
 	echo 100 >$dbg/fail_vmxon/probability
-	sh -c "echo 1 > $sys/enabled" 2>/dev/null
+	put 1 $sys/enabled 2>/dev/null
 	echo 0 >$dbg/fail_vmxon/probability
 	echo 4096 >$dbg/fault_cpu
 	echo N >$dbg/vmxon_vmfail
@@ -93,7 +93,7 @@ else
 		done
 		echo "vmxon_cpu_refused cpu=$last op=enable reason=vmxon_failed err=-5"
 	} | sort)"
-	ktap_expect refused_enable_all_off "$(cat $sys/cpus_on)" ""
+	ktap_expect refused_enable_all_off "$(rd $sys/cpus_on)" ""
 
 	# A check that fails as the last CPU comes online, with vmxon
 	# enabled: the CPU refuses itself (disabled_by_firmware, -EOPNOTSUPP)
@@ -108,7 +108,7 @@ else
 		echo "$last" >$dbg/fault_cpu
 		echo -1 >$dbg/fail_check/times
 		echo 100 >$dbg/fail_check/probability
-		sh -c "echo 1 > $cpudir/cpu$last/online" 2>/dev/null
+		put 1 $cpudir/cpu$last/online 2>/dev/null
 		echo 0 >$dbg/fail_check/probability
 		echo 4096 >$dbg/fault_cpu
 		ktap_expect refused_online "$(trace_events)" \
@@ -144,7 +144,7 @@ fi
 if ! why=$(pm_test_core); then
 	ktap_skip suspend_resume "$why"
 else
-	sh -c "echo mem > /sys/power/state"
+	put mem /sys/power/state
 	echo none >/sys/power/pm_test
 	ktap_expect suspend_resume "$(trace_events)" "$({
 		off 0 suspend 0
