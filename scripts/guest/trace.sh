@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # suites: vmxon_trace
-# targets: */bochs
+# targets: 6.12/bochs */qemu-kvm
 # The trace events (events/vmxon/ in tracefs): an enable leaves exactly one
 # vmxon_cpu_on per online CPU in the buffer and a disable one vmxon_cpu_off,
 # each emitted on its own CPU, with its number and revision id; with the
