@@ -132,6 +132,9 @@ struct vmx_verdict {
 	struct vmx_basic_info basic;
 };
 
+/* Room for the longest token (feature_control_write_failed) and its NUL. */
+#define VMX_REASON_TOKEN_SIZE 32
+
 const char *vmx_reason_token(enum vmx_reason reason);
 int vmx_reason_errno(enum vmx_reason reason);
 enum vmx_reason vmx_check_cpuid(u32 cpuid1_ecx);

@@ -42,9 +42,6 @@ TRACE_DEFINE_ENUM(VMX_OP_REBOOT);
 			 { VMX_OP_RESUME, "resume" },			\
 			 { VMX_OP_REBOOT, "reboot" })
 
-/* The longest token, feature_control_write_failed, and its NUL fit. */
-#define VMX_TRACE_TOKEN_SIZE 32
-
 /*
  * vmxon_cpu_on: CPU @cpu entered VMX operation, its VMXON succeeded; the
  * event is emitted there. @op: enable, online or resume. @revision_id: the
@@ -89,12 +86,15 @@ TRACE_EVENT(vmxon_cpu_off,
 /*
  * vmxon_cpu_refused: CPU @cpu could not enter VMX operation. @op: enable,
  * online or resume. @reason: its reason, as its sysfs file reason shows
- * it. @err: the errno the enable, online or resume fails with for this
- * CPU. An online or a resume emits it on @cpu. An enable emits it on the
- * CPU that runs the enable, after the cross-CPU rounds, once per refused
- * CPU: the enable fails with the first one's errno, and every CPU that
- * went on goes off again. An enable refused as a whole (kvm_intel is
- * there, a reboot began) emits none.
+ * it (copied: the buffer outlives the module). @err: the errno of this
+ * CPU's refusal. An online or a resume emits it on @cpu. An enable emits
+ * it on the CPU that runs the enable, after the cross-CPU rounds, once per
+ * refused CPU: the enable fails with the first one's errno, and every CPU
+ * that went on goes off again. With kvm_intel loaded, the enable's check
+ * round still runs: a CPU where KVM holds VMX is refused as busy. A reboot
+ * begun refuses an enable before any CPU is tried: no event. The reason
+ * is an array, not __string(): __assign_str() takes two arguments on 6.1
+ * and one on 6.12.
  */
 TRACE_EVENT(vmxon_cpu_refused,
 	    TP_PROTO(unsigned int cpu, enum vmx_op op, enum vmx_reason reason,
@@ -102,12 +102,12 @@ TRACE_EVENT(vmxon_cpu_refused,
 	    TP_ARGS(cpu, op, reason, err),
 	    TP_STRUCT__entry(__field(unsigned int, cpu)
 			     __field(unsigned int, op)
-			     __array(char, reason, VMX_TRACE_TOKEN_SIZE)
+			     __array(char, reason, VMX_REASON_TOKEN_SIZE)
 			     __field(int, err)),
 	    TP_fast_assign(__entry->cpu = cpu;
 			   __entry->op = op;
 			   strscpy(__entry->reason, vmx_reason_token(reason),
-				   VMX_TRACE_TOKEN_SIZE);
+				   VMX_REASON_TOKEN_SIZE);
 			   __entry->err = err;),
 	    TP_printk("cpu=%u op=%s reason=%s err=%d", __entry->cpu,
 		      vmx_trace_op(__entry->op), __entry->reason,

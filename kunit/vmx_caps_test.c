@@ -76,6 +76,16 @@ static void reason_tokens_unique_test(struct kunit *test)
 					    vmx_reason_token(j));
 }
 
+/* Every token fits the trace event's copy of it (vmx_trace.h). */
+static void reason_tokens_fit_test(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i < VMX_REASON_COUNT; i++)
+		KUNIT_EXPECT_LT_MSG(test, strlen(vmx_reason_token(i)),
+				    (size_t)VMX_REASON_TOKEN_SIZE, "reason %d", i);
+}
+
 /* --- CPUID ------------------------------------------------------------- */
 
 struct cpuid_case {
@@ -576,6 +586,7 @@ static void caps_agree_test(struct kunit *test)
 static struct kunit_case vmx_caps_cases[] = {
 	KUNIT_CASE_PARAM(reason_token_errno_test, reason_gen_params),
 	KUNIT_CASE(reason_tokens_unique_test),
+	KUNIT_CASE(reason_tokens_fit_test),
 	KUNIT_CASE_PARAM(cpuid_test, cpuid_gen_params),
 	KUNIT_CASE_PARAM(feature_control_test, fc_gen_params),
 	KUNIT_CASE_PARAM(cr_fixed_bits_test, cr_gen_params),
