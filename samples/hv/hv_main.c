@@ -60,10 +60,13 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/topology.h>
+/* asm/kvm_host.h (struct kvm_pmu) calls __vmalloc() without including it */
+#include <linux/vmalloc.h>
 #include <asm/asm.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
+#include <asm/kvm_host.h>
 #include <asm/mce.h>
 /* load_gs_index(): asm/special_insns.h up to 6.1, asm/gsseg.h from 6.2 */
 #include <asm/mmu_context.h>
@@ -592,20 +595,30 @@ static void handle_nmi(void)
  * do not isolate PEBS from a guest. Those that differ go in the VM-entry
  * MSR-load list (the guest's value, loaded after the guest state) and the
  * VM-exit one (the host's, loaded after the host state). Before each
- * entry, as KVM: perf may change them between two (a PMI). NULL data:
- * the sample has no guest PMU (KVM's struct kvm_pmu), so PEBS stays off
- * in the guest. Both 6.1 and 6.12 have this signature, GPL-exported.
+ * entry, as KVM: perf may change them between two (a PMI). Both 6.1 and
+ * 6.12 have this signature, GPL-exported.
+ *
+ * Its data is the guest's PMU, KVM's struct kvm_pmu: no_pmu, zeroed.
+ * Not NULL: 6.1's intel_guest_get_msrs() returns early on NULL, but
+ * 6.12's reads the structure on every CPU with PEBS in VMX non-root
+ * operation (x86_pmu.pebs_ept: Ice Lake-X, Sapphire Rapids and later),
+ * and would dereference NULL. Zeroed, it is a guest that enabled no PEBS
+ * counter: both keep the PEBS counters out of the guest's
+ * IA32_PERF_GLOBAL_CTRL; 6.12 leaves the host's IA32_DS_AREA and
+ * MSR_PEBS_DATA_CFG in place (no entry), 6.1 lists them with 0 for the
+ * guest, as for a KVM guest that never wrote them. Perf only reads it.
  */
 static void switch_perf_msrs(struct hv_cpu *c)
 {
 	unsigned int n = 0;
 #if IS_ENABLED(CONFIG_PERF_EVENTS)
+	static const struct kvm_pmu no_pmu;
 	struct vmx_msr_entry *guest = c->msrs, *host = c->msrs + HV_MSR_LIST;
 	struct perf_guest_switch_msr *msrs;
 	int i, nr = 0;
 
 	/* at most X86_PMC_IDX_MAX (perf's array), fewer than HV_MSR_LIST */
-	msrs = perf_guest_get_msrs(&nr, NULL);
+	msrs = perf_guest_get_msrs(&nr, (void *)&no_pmu);
 	for (i = 0; msrs && i < nr && n < HV_MSR_LIST; i++) {
 		if (msrs[i].host == msrs[i].guest)
 			continue;
