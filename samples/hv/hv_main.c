@@ -622,6 +622,15 @@ static void switch_perf_msrs(struct hv_cpu *c)
 	for (i = 0; msrs && i < nr && n < HV_MSR_LIST; i++) {
 		if (msrs[i].host == msrs[i].guest)
 			continue;
+		/*
+		 * As KVM's add_atomic_switch_msr(): PEBS needs a quiescent
+		 * period after it is disabled, to finish a record, which
+		 * the entry's MSR load does not give: the CPU could write a
+		 * host record into the guest's memory. Off now, then; the
+		 * exit list loads the host's value back.
+		 */
+		if (msrs[i].msr == MSR_IA32_PEBS_ENABLE)
+			wrmsrl(MSR_IA32_PEBS_ENABLE, 0);
 		guest[n].index = msrs[i].msr;
 		guest[n].value = msrs[i].guest;
 		host[n].index = msrs[i].msr;
