@@ -658,18 +658,35 @@ static bool hv_is_machine_check(u32 intr_info)
 /*
  * A machine check came while the guest ran (an exception exit, vector 18)
  * or during its VM entry (exit reason 41): the host's #MC handler takes
- * it, with interrupts still disabled, as KVM's kvm_machine_check() does:
- * on registers that say user mode (the guest's CPL does not matter), so
- * that a recoverable error is handled as one in a user's context, not as
- * a fatal one in the kernel's. do_machine_check() is GPL-exported where
- * the kernel has CONFIG_X86_MCE; without it there is no handler to call.
+ * it, with interrupts still disabled, on registers that say what the host
+ * was doing: kernel mode, at hv_vmexit (HOST_RIP, where the VM exit came
+ * back), interrupts off. do_machine_check() takes .ip and .cs from them
+ * (mce_gather_info(), with MCG_STATUS.RIPV or EIPV), .flags for VM86 mode,
+ * and looks at the instruction at .ip and its exception-table entry
+ * (error_context(): hv_vmexit has none). So it judges the error as one in
+ * the kernel, which it is, the guest's memory being the kernel's: an
+ * action-required one is fatal (mce_panic()), one it can go on after is
+ * logged.
+ *
+ * Not KVM's kvm_machine_check(), whose fake user mode (.cs = 3) fits its
+ * vCPU task in process context: there an action-required error queues
+ * task work that kills the task. The sample runs in an IPI, on the
+ * hardirq stack in whatever task the CPU runs (often the idle task), or
+ * in the writer's task on its CPU: the user-mode path would hit
+ * do_machine_check()'s BUG_ON(!on_thread_stack() || !user_mode(regs)) or
+ * kill a task that has nothing to do with the error.
+ *
+ * do_machine_check() is GPL-exported where the kernel has CONFIG_X86_MCE;
+ * without it there is no handler to call.
  */
 static void handle_machine_check(void)
 {
 #if IS_ENABLED(CONFIG_X86_MCE)
 	struct pt_regs regs = {
-		.cs = 3,
-		.flags = X86_EFLAGS_IF,
+		.ip = (unsigned long)hv_vmexit,
+		.cs = __KERNEL_CS,
+		.flags = X86_EFLAGS_FIXED,
+		.ss = __KERNEL_DS,
 	};
 
 	do_machine_check(&regs);
