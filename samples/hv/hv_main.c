@@ -26,8 +26,10 @@
  * with the VM-instruction error, SDM 31.4), "exception N" (the guest took
  * exception N, which the exception bitmap makes exit), "machine check" and
  * "machine check during entry" (a #MC, passed to the host's handler),
- * "off" (the CPU is
- * not in VMX operation), or another exit it does not handle.
+ * "machine check earlier, not run" (a #MC came in an earlier run on this
+ * CPU: its pages may be poisoned, the guest is not entered there again),
+ * "off" (the CPU is not in VMX operation), or another exit it does not
+ * handle.
  *
  * Knobs, writable at run time: loops (the guest's rounds); for tests,
  * fault (the guest executes UD2 first), int18 (INT 18 first: not a #MC)
@@ -136,6 +138,7 @@ enum hv_end {
 	HV_END_EXCEPTION,	/* the guest took an exception */
 	HV_END_MCE,		/* a machine check while the guest ran */
 	HV_END_MCE_ENTRY,	/* a machine check during the VM entry */
+	HV_END_MCE_EARLIER,	/* not run: a machine check in an earlier run */
 	HV_END_UNEXPECTED,	/* an exit the sample does not handle */
 	HV_END_RUNAWAY,		/* more exits than the guest can make */
 };
@@ -191,6 +194,8 @@ struct hv_result {
  * @msrs: the VM-entry MSR-load list (the guest's values), then at
  *        HV_MSR_LIST the VM-exit MSR-load list (the host's): perf's MSRs
  * @loaded: the VMCS may be active on this CPU (as in samples/client)
+ * @mce_seen: a run here had a machine check: its pages may be poisoned,
+ *            so no later run enters the guest on this CPU
  * @gprs: the guest's registers while it does not run
  * @runs: runs started on this CPU
  * @last: what the last one did
@@ -207,6 +212,7 @@ struct hv_cpu {
 	u8 *guest;
 	struct vmx_msr_entry *msrs;
 	bool loaded;
+	bool mce_seen;
 	u64 gprs[HV_NR_GPRS];
 	unsigned int runs;
 	struct hv_result last;
@@ -731,6 +737,7 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 		/* a failed entry too (bit 31): first, interrupts still off */
 		if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY) {
 			r->mce++;
+			c->mce_seen = true;
 			handle_machine_check();
 			r->end = HV_END_MCE_ENTRY;
 			return;
@@ -750,6 +757,7 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 			if (hv_is_machine_check(r->intr_info)) {
 				r->exits++;
 				r->mce++;
+				c->mce_seen = true;
 				handle_machine_check();
 				r->end = HV_END_MCE;
 				return;
@@ -807,6 +815,11 @@ static void run_this_cpu(void *info)
 		r->end = HV_END_OFF;
 		return;
 	}
+	/* a machine check here before: the guest's page may be poisoned */
+	if (c->mce_seen) {
+		r->end = HV_END_MCE_EARLIER;
+		return;
+	}
 	/*
 	 * Another client may have made its own VMCS current since: VMCLEAR
 	 * and VMPTRLD ours again. VMCLEAR also resets its launch state, so
@@ -836,6 +849,9 @@ static void run_this_cpu(void *info)
 	if (r->end == HV_END_HLT && r->result != r->expected)
 		pr_err("cpu%u: guest result 0x%llx, expected 0x%llx\n", cpu,
 		       r->result, r->expected);
+	if (c->mce_seen)
+		pr_err("cpu%u: machine check in a run: its pages may be poisoned, no more runs here\n",
+		       cpu);
 }
 
 /* The last field of a status line: how the last run ended */
@@ -871,6 +887,8 @@ static int print_end(char *buf, size_t size, const struct hv_result *r)
 		return scnprintf(buf, size, "machine check");
 	case HV_END_MCE_ENTRY:
 		return scnprintf(buf, size, "machine check during entry");
+	case HV_END_MCE_EARLIER:
+		return scnprintf(buf, size, "machine check earlier, not run");
 	case HV_END_UNEXPECTED:
 		return scnprintf(buf, size,
 				 "unexpected exit reason %u qualification 0x%llx",
