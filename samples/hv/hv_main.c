@@ -651,7 +651,10 @@ static void switch_perf_msrs(struct hv_cpu *c)
 /*
  * A #MC: a hardware exception of vector 18. INT 18 in the guest is a
  * software interrupt (type 4), never an exception exit of its own: it
- * exits only through the exception that its delivery raises.
+ * exits only through the exception that its delivery raises (a #GP,
+ * vector 13, with 18 in the IDT-vectoring information alone). So the
+ * int18 test does not reach the type check here: a check of the vector
+ * alone would pass it too.
  */
 static bool hv_is_machine_check(u32 intr_info)
 {
