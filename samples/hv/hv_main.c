@@ -26,8 +26,10 @@
  * with the VM-instruction error, SDM 31.4), "exception N" (the guest took
  * exception N, which the exception bitmap makes exit), "machine check" and
  * "machine check during entry" (a #MC, passed to the host's handler),
- * "off" (the CPU is
- * not in VMX operation), or another exit it does not handle.
+ * "machine check earlier, not run" (a #MC came in an earlier run on this
+ * CPU: its pages may be poisoned, the guest is not entered there again),
+ * "off" (the CPU is not in VMX operation), or another exit it does not
+ * handle.
  *
  * Knobs, writable at run time: loops (the guest's rounds); for tests,
  * fault (the guest executes UD2 first), int18 (INT 18 first: not a #MC)
@@ -60,10 +62,13 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/topology.h>
+/* asm/kvm_host.h (struct kvm_pmu) calls __vmalloc() without including it */
+#include <linux/vmalloc.h>
 #include <asm/asm.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
+#include <asm/kvm_host.h>
 #include <asm/mce.h>
 /* load_gs_index(): asm/special_insns.h up to 6.1, asm/gsseg.h from 6.2 */
 #include <asm/mmu_context.h>
@@ -133,6 +138,7 @@ enum hv_end {
 	HV_END_EXCEPTION,	/* the guest took an exception */
 	HV_END_MCE,		/* a machine check while the guest ran */
 	HV_END_MCE_ENTRY,	/* a machine check during the VM entry */
+	HV_END_MCE_EARLIER,	/* not run: a machine check in an earlier run */
 	HV_END_UNEXPECTED,	/* an exit the sample does not handle */
 	HV_END_RUNAWAY,		/* more exits than the guest can make */
 };
@@ -188,6 +194,8 @@ struct hv_result {
  * @msrs: the VM-entry MSR-load list (the guest's values), then at
  *        HV_MSR_LIST the VM-exit MSR-load list (the host's): perf's MSRs
  * @loaded: the VMCS may be active on this CPU (as in samples/client)
+ * @mce_seen: a run here had a machine check: its pages may be poisoned,
+ *            so no later run enters the guest on this CPU
  * @gprs: the guest's registers while it does not run
  * @runs: runs started on this CPU
  * @last: what the last one did
@@ -204,6 +212,7 @@ struct hv_cpu {
 	u8 *guest;
 	struct vmx_msr_entry *msrs;
 	bool loaded;
+	bool mce_seen;
 	u64 gprs[HV_NR_GPRS];
 	unsigned int runs;
 	struct hv_result last;
@@ -592,23 +601,42 @@ static void handle_nmi(void)
  * do not isolate PEBS from a guest. Those that differ go in the VM-entry
  * MSR-load list (the guest's value, loaded after the guest state) and the
  * VM-exit one (the host's, loaded after the host state). Before each
- * entry, as KVM: perf may change them between two (a PMI). NULL data:
- * the sample has no guest PMU (KVM's struct kvm_pmu), so PEBS stays off
- * in the guest. Both 6.1 and 6.12 have this signature, GPL-exported.
+ * entry, as KVM: perf may change them between two (a PMI). Both 6.1 and
+ * 6.12 have this signature, GPL-exported.
+ *
+ * Its data is the guest's PMU, KVM's struct kvm_pmu: no_pmu, zeroed.
+ * Not NULL: 6.1's intel_guest_get_msrs() returns early on NULL, but
+ * 6.12's reads the structure on every CPU with PEBS in VMX non-root
+ * operation (x86_pmu.pebs_ept: Ice Lake-X, Sapphire Rapids and later),
+ * and would dereference NULL. Zeroed, it is a guest that enabled no PEBS
+ * counter: both keep the PEBS counters out of the guest's
+ * IA32_PERF_GLOBAL_CTRL; 6.12 leaves the host's IA32_DS_AREA and
+ * MSR_PEBS_DATA_CFG in place (no entry), 6.1 lists them with 0 for the
+ * guest, as for a KVM guest that never wrote them. Perf only reads it.
  */
 static void switch_perf_msrs(struct hv_cpu *c)
 {
 	unsigned int n = 0;
 #if IS_ENABLED(CONFIG_PERF_EVENTS)
+	static const struct kvm_pmu no_pmu;
 	struct vmx_msr_entry *guest = c->msrs, *host = c->msrs + HV_MSR_LIST;
 	struct perf_guest_switch_msr *msrs;
 	int i, nr = 0;
 
 	/* at most X86_PMC_IDX_MAX (perf's array), fewer than HV_MSR_LIST */
-	msrs = perf_guest_get_msrs(&nr, NULL);
+	msrs = perf_guest_get_msrs(&nr, (void *)&no_pmu);
 	for (i = 0; msrs && i < nr && n < HV_MSR_LIST; i++) {
 		if (msrs[i].host == msrs[i].guest)
 			continue;
+		/*
+		 * As KVM's add_atomic_switch_msr(): PEBS needs a quiescent
+		 * period after it is disabled, to finish a record, which
+		 * the entry's MSR load does not give: the CPU could write a
+		 * host record into the guest's memory. Off now, then; the
+		 * exit list loads the host's value back.
+		 */
+		if (msrs[i].msr == MSR_IA32_PEBS_ENABLE)
+			wrmsrl(MSR_IA32_PEBS_ENABLE, 0);
 		guest[n].index = msrs[i].msr;
 		guest[n].value = msrs[i].guest;
 		host[n].index = msrs[i].msr;
@@ -623,7 +651,10 @@ static void switch_perf_msrs(struct hv_cpu *c)
 /*
  * A #MC: a hardware exception of vector 18. INT 18 in the guest is a
  * software interrupt (type 4), never an exception exit of its own: it
- * exits only through the exception that its delivery raises.
+ * exits only through the exception that its delivery raises (a #GP,
+ * vector 13, with 18 in the IDT-vectoring information alone). So the
+ * int18 test does not reach the type check here: a check of the vector
+ * alone would pass it too.
  */
 static bool hv_is_machine_check(u32 intr_info)
 {
@@ -636,18 +667,35 @@ static bool hv_is_machine_check(u32 intr_info)
 /*
  * A machine check came while the guest ran (an exception exit, vector 18)
  * or during its VM entry (exit reason 41): the host's #MC handler takes
- * it, with interrupts still disabled, as KVM's kvm_machine_check() does:
- * on registers that say user mode (the guest's CPL does not matter), so
- * that a recoverable error is handled as one in a user's context, not as
- * a fatal one in the kernel's. do_machine_check() is GPL-exported where
- * the kernel has CONFIG_X86_MCE; without it there is no handler to call.
+ * it, with interrupts still disabled, on registers that say what the host
+ * was doing: kernel mode, at hv_vmexit (HOST_RIP, where the VM exit came
+ * back), interrupts off. do_machine_check() takes .ip and .cs from them
+ * (mce_gather_info(), with MCG_STATUS.RIPV or EIPV), .flags for VM86 mode,
+ * and looks at the instruction at .ip and its exception-table entry
+ * (error_context(): hv_vmexit has none). So it judges the error as one in
+ * the kernel, which it is, the guest's memory being the kernel's: an
+ * action-required one is fatal (mce_panic()), one it can go on after is
+ * logged.
+ *
+ * Not KVM's kvm_machine_check(), whose fake user mode (.cs = 3) fits its
+ * vCPU task in process context: there an action-required error queues
+ * task work that kills the task. The sample runs in an IPI, on the
+ * hardirq stack in whatever task the CPU runs (often the idle task), or
+ * in the writer's task on its CPU: the user-mode path would hit
+ * do_machine_check()'s BUG_ON(!on_thread_stack() || !user_mode(regs)) or
+ * kill a task that has nothing to do with the error.
+ *
+ * do_machine_check() is GPL-exported where the kernel has CONFIG_X86_MCE;
+ * without it there is no handler to call.
  */
 static void handle_machine_check(void)
 {
 #if IS_ENABLED(CONFIG_X86_MCE)
 	struct pt_regs regs = {
-		.cs = 3,
-		.flags = X86_EFLAGS_IF,
+		.ip = (unsigned long)hv_vmexit,
+		.cs = __KERNEL_CS,
+		.flags = X86_EFLAGS_FIXED,
+		.ss = __KERNEL_DS,
 	};
 
 	do_machine_check(&regs);
@@ -692,6 +740,7 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 		/* a failed entry too (bit 31): first, interrupts still off */
 		if ((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY) {
 			r->mce++;
+			c->mce_seen = true;
 			handle_machine_check();
 			r->end = HV_END_MCE_ENTRY;
 			return;
@@ -711,6 +760,7 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 			if (hv_is_machine_check(r->intr_info)) {
 				r->exits++;
 				r->mce++;
+				c->mce_seen = true;
 				handle_machine_check();
 				r->end = HV_END_MCE;
 				return;
@@ -768,6 +818,11 @@ static void run_this_cpu(void *info)
 		r->end = HV_END_OFF;
 		return;
 	}
+	/* a machine check here before: the guest's page may be poisoned */
+	if (c->mce_seen) {
+		r->end = HV_END_MCE_EARLIER;
+		return;
+	}
 	/*
 	 * Another client may have made its own VMCS current since: VMCLEAR
 	 * and VMPTRLD ours again. VMCLEAR also resets its launch state, so
@@ -797,6 +852,9 @@ static void run_this_cpu(void *info)
 	if (r->end == HV_END_HLT && r->result != r->expected)
 		pr_err("cpu%u: guest result 0x%llx, expected 0x%llx\n", cpu,
 		       r->result, r->expected);
+	if (c->mce_seen)
+		pr_err("cpu%u: machine check in a run: its pages may be poisoned, no more runs here\n",
+		       cpu);
 }
 
 /* The last field of a status line: how the last run ended */
@@ -832,6 +890,8 @@ static int print_end(char *buf, size_t size, const struct hv_result *r)
 		return scnprintf(buf, size, "machine check");
 	case HV_END_MCE_ENTRY:
 		return scnprintf(buf, size, "machine check during entry");
+	case HV_END_MCE_EARLIER:
+		return scnprintf(buf, size, "machine check earlier, not run");
 	case HV_END_UNEXPECTED:
 		return scnprintf(buf, size,
 				 "unexpected exit reason %u qualification 0x%llx",

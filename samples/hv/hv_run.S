@@ -11,8 +11,12 @@
  * flag (SDM 27.5.3), VMfail sets CF or ZF (SDM 31.2). Only MOV, PUSH and
  * POP run between there and the SETNA that reads them.
  *
- * In .noinstr.text, as KVM's __vmx_vcpu_run(): no tracing, kprobes or
- * instrumentation between the host's registers and the guest's.
+ * In .noinstr.text, as KVM's __vmx_vcpu_run(): that keeps kprobes off
+ * hv_vmrun() (the section is on the kprobe blacklist); being assembly, it
+ * has no ftrace hook or compiler instrumentation anyway. That is all: the
+ * C code around it (run_guest() and what it calls between the VM exit
+ * and do_machine_check() or handle_nmi()) is ordinary text, which ftrace,
+ * kprobes and the sanitizers can trace and instrument.
  *
  * It does none of KVM's speculative-execution defences (vmenter.S): a
  * hypervisor that runs a guest it does not trust must add them: fill the

@@ -7,8 +7,9 @@
 # with the guest's result right. Runs again after a refused disable, CPU
 # offline and online, suspend and resume (pm_test core); a failed VM entry
 # (bad_guest) reported with its exit reason and qualification; a faulting
-# guest (fault) with its exception; a guest INT 18 (int18) reported as the
-# software interrupt it is, not as a machine check; the user's FS and GS
+# guest (fault) with its exception; a guest INT 18 (int18): the #GP its
+# delivery raises, reported with its error code and IDT-vectoring
+# information, and no machine-check path taken; the user's FS and GS
 # selectors, RPL 3 or 0, as they were after a run; kvm_intel refused while
 # the sample is loaded, vmxon unloadable only after it, and a KVM guest
 # running after both left. Its reboot is in reboot.sh. Needs VMX.
@@ -150,14 +151,15 @@ ktap_expect fault_intr_info \
 echo 0 >$par/fault
 run_expect after_fault want_ok 50
 
-# --- INT 18 in the guest: a software interrupt, not a machine check ---------
+# --- INT 18 in the guest: the #GP of its delivery, no machine-check path ----
 # The guest has no IDT: delivering INT 18 (a software interrupt, type 4)
 # raises #GP with error code 0x92 (vector 18, IDT), which the exception
 # bitmap makes exit: interruption information 0x80000b0d (valid, error
 # code, hardware exception, vector 13), IDT-vectoring information
-# 0x80000412 (valid, software interrupt, vector 18), SDM 27.2.2-27.2.4. Only
-# a hardware exception of vector 18 is a #MC: no "mce" in the status, no
-# machine-check line.
+# 0x80000412 (valid, software interrupt, vector 18), SDM 27.2.2-27.2.4.
+# No "mce" in the status, no machine-check line. That is all it shows: the
+# exit's vector is 13, so it cannot catch a wrong type check in
+# hv_is_machine_check() (18 is only in the IDT-vectoring information).
 echo 1 >$par/int18
 run_expect int18 want_status 1 0 0 0 exception 13
 ktap_expect int18_intr_info \
