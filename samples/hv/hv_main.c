@@ -62,7 +62,7 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/topology.h>
-/* asm/kvm_host.h (struct kvm_pmu) calls __vmalloc() without including it */
+/* asm/kvm_host.h's kvm_arch_alloc_vm() calls __vmalloc() without including it */
 #include <linux/vmalloc.h>
 #include <asm/asm.h>
 #include <asm/cpu_entry_area.h>
@@ -460,9 +460,15 @@ static void setup_guest(struct hv_cpu *c)
 				       X86_CR0_PE | X86_CR0_ET | X86_CR0_NE |
 				       X86_CR0_PG));
 	vmcs_write(GUEST_CR3, __pa(c->pml4));
+	/*
+	 * CR4.MCE as the host has it, as KVM keeps it: with it clear, a
+	 * machine check in the guest, or at the end of its VM entry, shuts
+	 * the CPU down instead of exiting (SDM 26.8, 27.1).
+	 */
 	vmcs_write(GUEST_CR4, fixed_cr(MSR_IA32_VMX_CR4_FIXED0,
 				       MSR_IA32_VMX_CR4_FIXED1,
-				       X86_CR4_PAE | X86_CR4_VMXE));
+				       X86_CR4_PAE | X86_CR4_VMXE |
+				       (__read_cr4() & X86_CR4_MCE)));
 	vmcs_write(GUEST_DR7, HV_DR7_FIXED);
 	vmcs_write(GUEST_RSP, code + PAGE_SIZE);
 	vmcs_write(GUEST_RIP, code);
@@ -611,10 +617,13 @@ static void handle_nmi(void)
  * and would dereference NULL. Zeroed, it is a guest that enabled no PEBS
  * counter: both keep the PEBS counters out of the guest's
  * IA32_PERF_GLOBAL_CTRL; 6.12 leaves the host's IA32_DS_AREA and
- * MSR_PEBS_DATA_CFG in place (no entry), 6.1 lists them with 0 for the
- * guest, as for a KVM guest that never wrote them. Perf only reads it.
+ * MSR_PEBS_DATA_CFG in place (no entry), 6.1 lists them, its host value
+ * of the second being perf's pending one, which the exit list must not
+ * load: both are skipped. Perf only reads no_pmu. Returns the number of
+ * entries in each list. IA32_PEBS_ENABLE off before the entry is best
+ * effort, as KVM's: a PMI before it can turn it on again.
  */
-static void switch_perf_msrs(struct hv_cpu *c)
+static unsigned int switch_perf_msrs(struct hv_cpu *c)
 {
 	unsigned int n = 0;
 #if IS_ENABLED(CONFIG_PERF_EVENTS)
@@ -626,7 +635,14 @@ static void switch_perf_msrs(struct hv_cpu *c)
 	/* at most X86_PMC_IDX_MAX (perf's array), fewer than HV_MSR_LIST */
 	msrs = perf_guest_get_msrs(&nr, (void *)&no_pmu);
 	for (i = 0; msrs && i < nr && n < HV_MSR_LIST; i++) {
-		if (msrs[i].host == msrs[i].guest)
+		/*
+		 * With no_pmu the guest has no PEBS: its DS area and PEBS
+		 * record layout are the host's, as 6.12 lists them (6.1
+		 * lists them with perf's pending value, not the MSR's).
+		 */
+		if (msrs[i].host == msrs[i].guest ||
+		    msrs[i].msr == MSR_IA32_DS_AREA ||
+		    msrs[i].msr == MSR_PEBS_DATA_CFG)
 			continue;
 		/*
 		 * As KVM's add_atomic_switch_msr(): PEBS needs a quiescent
@@ -646,6 +662,21 @@ static void switch_perf_msrs(struct hv_cpu *c)
 #endif
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, n);
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, n);
+	return n;
+}
+
+/*
+ * After a VMfail, which loads no list: the host's values of the first @n
+ * entries back, as the exit list would have loaded them (PEBS_ENABLE,
+ * which switch_perf_msrs() wrote 0 to, among them).
+ */
+static void restore_perf_msrs(struct hv_cpu *c, unsigned int n)
+{
+	const struct vmx_msr_entry *host = c->msrs + HV_MSR_LIST;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		wrmsrl(host[i].index, host[i].value);
 }
 
 /*
@@ -670,8 +701,8 @@ static bool hv_is_machine_check(u32 intr_info)
  * it, with interrupts still disabled, on registers that say what the host
  * was doing: kernel mode, at hv_vmexit (HOST_RIP, where the VM exit came
  * back), interrupts off. do_machine_check() takes .ip and .cs from them
- * (mce_gather_info(), with MCG_STATUS.RIPV or EIPV), .flags for VM86 mode,
- * and looks at the instruction at .ip and its exception-table entry
+ * (mce_gather_info(), with MCG_STATUS.RIPV or EIPV), and looks at the
+ * instruction at .ip and its exception-table entry
  * (error_context(): hv_vmexit has none). So it judges the error as one in
  * the kernel, which it is, the guest's memory being the kernel's: an
  * action-required one is fatal (mce_panic()), one it can go on after is
@@ -712,6 +743,7 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 {
 	bool launched = false;
 	u64 leaf0 = cpuid_eax(0);
+	unsigned int n_msrs;
 
 	memset(c->gprs, 0, sizeof(c->gprs));
 	c->gprs[HV_RSI] = n;
@@ -726,8 +758,10 @@ static void run_guest(struct hv_cpu *c, struct hv_result *r, unsigned int n)
 	for (;;) {
 		u32 reason;
 
-		switch_perf_msrs(c);
+		n_msrs = switch_perf_msrs(c);
 		if (hv_vmrun(c->gprs, launched)) {
+			/* no VM exit: the exit list was not loaded either */
+			restore_perf_msrs(c, n_msrs);
 			r->end = HV_END_VMFAIL;
 			r->error = vmcs_read(VM_INSTRUCTION_ERROR);
 			return;

@@ -77,7 +77,12 @@ SYM_FUNC_START(hv_vmrun)
 	vmresume
 
 SYM_INNER_LABEL(hv_vmexit, SYM_L_GLOBAL)
-	/* HOST_RIP: not a branch target, but its address is taken */
+	/*
+	 * HOST_RIP: not a branch target, but its address is taken. It is
+	 * also the ip of a machine check's pt_regs (hv_main.c), whose
+	 * handler decodes the instruction here: keep it no load (a load
+	 * would be taken for a copy from user space).
+	 */
 	ENDBR
 	push	%rdi
 	mov	8(%rsp), %rdi
