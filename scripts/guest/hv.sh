@@ -82,7 +82,7 @@ run_expect() {
 	want=$("$@")
 	ktap_expect "${name}_status" "$(rd $dbg/status 2>&1)" "$want"
 	ktap_expect "${name}_dmesg" \
-		"$(dmesg_since_mark | grep -o 'vmxon_hv: cpu[0-9]* runs .*' | sed 's/^vmxon_hv: //')" "$want"
+		"$(dmesg | sed -n "/$KMSG_MARK/,\$s/^.*vmxon_hv: \(cpu[0-9]* runs .*\)\$/\1/p")" "$want"
 }
 
 online() {	# online CPU 0|1
