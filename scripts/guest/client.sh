@@ -24,12 +24,7 @@ client=/lib/modules/vmxon_client.ko
 cpus=$(online_cpus)
 nonboot=$(echo "$cpus" | grep -vx 0)
 last=$(echo "$cpus" | tail -1)
-possible=$(for range in $(tr , ' ' <$cpudir/possible); do
-	case $range in
-	*-*) seq "${range%-*}" "${range#*-}" ;;
-	*) echo "$range" ;;
-	esac
-done)
+possible=$(cpus_in $cpudir/possible)
 
 # What the client's counts must be, per possible CPU: the table is reset
 # when the client loads, and each step says which callbacks it expects.

@@ -168,8 +168,13 @@ rebooted() {
 # online_cpus: the online CPU numbers, one per line, from the kernel's mask
 # (a CPU's own online file can lag, after a failed resume).
 online_cpus() {
+	cpus_in /sys/devices/system/cpu/online
+}
+
+# cpus_in FILE: the CPU numbers of a cpulist file (0-2,5), one per line.
+cpus_in() {
 	local list r i IFS=,
-	read -r list </sys/devices/system/cpu/online
+	read -r list <"$1"
 	for r in $list; do
 		case $r in
 		*-*)
