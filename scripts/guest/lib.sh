@@ -124,7 +124,7 @@ cpuid() {
 }
 
 # has_vmx CPU: does the raw CPUID.1:ECX of CPU report VMX. The answer is
-# kept in HAS_VMX_CPU, which /init sets for CPU 0 before the scenarios.
+# kept in HAS_VMX_N (N the CPU); /init asks for CPU 0 before the scenarios.
 has_vmx() {
 	local cpu=$1 v
 	eval "v=\${HAS_VMX_$cpu:-}"
