@@ -6,9 +6,10 @@
 # each emitted on its own CPU, with its number and revision id; with the
 # events off, none. With fault injection (test builds): a CPU whose VMXON
 # fails is one vmxon_cpu_refused with its reason and errno, and the enable's
-# rollback turns the others off again; a CPU refused as it comes online is
-# refused on itself. A hotplug round and a suspend (pm_test core) name
-# their operations. Needs VMX.
+# rollback turns the others off again; a check that fails in an enable is
+# that CPU's refusal alone; a failed VMXOFF's off event says -EIO; a CPU
+# refused as it comes online is refused on itself. A hotplug round and a
+# suspend (pm_test core) name their operations. Needs VMX.
 ktap_begin vmxon_trace
 
 tr=/sys/kernel/tracing
@@ -94,6 +95,36 @@ else
 		echo "vmxon_cpu_refused cpu=$last op=enable reason=vmxon_failed err=-5"
 	} | sort)"
 	ktap_expect refused_enable_all_off "$(rd $sys/cpus_on)" ""
+
+	# A check that fails on the last CPU in an enable: that CPU alone is
+	# refused (disabled_by_firmware, -EOPNOTSUPP), before any VMXON.
+	echo disabled_by_firmware >$dbg/check_reason
+	echo "$last" >$dbg/fault_cpu
+	echo -1 >$dbg/fail_check/times
+	echo 100 >$dbg/fail_check/probability
+	put 1 $sys/enabled 2>/dev/null
+	echo 0 >$dbg/fail_check/probability
+	echo 4096 >$dbg/fault_cpu
+	ktap_expect refused_check "$(trace_events)" \
+		"vmxon_cpu_refused cpu=$last op=enable reason=disabled_by_firmware err=-95"
+
+	# VMXOFF fails (VMfail) on the last CPU in a disable: its off event
+	# says -EIO, and it stays in VMX operation until the next disable.
+	put 1 $sys/enabled
+	: >$tr/trace
+	echo Y >$dbg/vmxoff_vmfail
+	echo "$last" >$dbg/fault_cpu
+	echo -1 >$dbg/fail_vmxoff/times
+	echo 100 >$dbg/fail_vmxoff/probability
+	put 0 $sys/enabled 2>/dev/null
+	echo 0 >$dbg/fail_vmxoff/probability
+	echo 4096 >$dbg/fault_cpu
+	echo N >$dbg/vmxoff_vmfail
+	ktap_expect vmxoff_failed "$(trace_events)" "$(for c in $cpus; do
+		if [ "$c" = "$last" ]; then off "$c" disable -5; else off "$c" disable 0; fi
+	done | sort)"
+	put 0 $sys/enabled
+	ktap_expect vmxoff_after_failure "$(trace_events)" "$(off "$last" disable 0)"
 
 	# A check that fails as the last CPU comes online, with vmxon
 	# enabled: the CPU refuses itself (disabled_by_firmware, -EOPNOTSUPP)
