@@ -618,7 +618,7 @@ static void handle_nmi(void)
  * counter: both keep the PEBS counters out of the guest's
  * IA32_PERF_GLOBAL_CTRL; 6.12 leaves the host's IA32_DS_AREA and
  * MSR_PEBS_DATA_CFG in place (no entry), 6.1 lists them, its host value
- * of the second being perf's pending one, which the exit list must not
+ * of the second being perf's pending one, which the exit list should not
  * load: both are skipped. Perf only reads no_pmu. Returns the number of
  * entries in each list. IA32_PEBS_ENABLE off before the entry is best
  * effort, as KVM's: a PMI before it can turn it on again.

@@ -81,7 +81,8 @@ SYM_INNER_LABEL(hv_vmexit, SYM_L_GLOBAL)
 	 * HOST_RIP: not a branch target, but its address is taken. It is
 	 * also the ip of a machine check's pt_regs (hv_main.c), whose
 	 * handler decodes the instruction here: keep it no load (a load
-	 * would be taken for a copy from user space).
+	 * would make it set current->mce_vaddr, though with no exception
+	 * table entry here the error stays one in the kernel).
 	 */
 	ENDBR
 	push	%rdi
