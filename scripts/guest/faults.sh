@@ -23,18 +23,6 @@ if ! ktap_run fault_injection_built_in test -d $dbg/fail_region; then
 	return 0
 fi
 kmsg_mark
-# arm POINT CPU / disarm POINT
-arm() {
-	echo "$2" >$dbg/fault_cpu
-	echo -1 >$dbg/$1/times
-	echo 100 >$dbg/$1/probability
-}
-
-disarm() {
-	echo 0 >$dbg/$1/probability
-	echo 4096 >$dbg/fault_cpu
-}
-
 # errno_text TOKEN: what the failing write says for a CPU failing so.
 errno_text() {
 	case $1 in

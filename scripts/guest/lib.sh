@@ -107,6 +107,19 @@ ktap_end() {
 	kmsg "$res 1 $KTAP_SUITE"
 }
 
+# arm POINT CPU / disarm POINT: make vmxon's fault point POINT (test
+# builds: /sys/kernel/debug/vmxon/POINT) fail every time on CPU, and stop.
+arm() {
+	echo "$2" >/sys/kernel/debug/vmxon/fault_cpu
+	echo -1 >/sys/kernel/debug/vmxon/$1/times
+	echo 100 >/sys/kernel/debug/vmxon/$1/probability
+}
+
+disarm() {
+	echo 0 >/sys/kernel/debug/vmxon/$1/probability
+	echo 4096 >/sys/kernel/debug/vmxon/fault_cpu
+}
+
 # rdmsr CPU MSR: the MSR's value as 16 hex digits, through /dev/cpu/N/msr.
 rdmsr() {
 	local v

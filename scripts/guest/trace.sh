@@ -79,12 +79,9 @@ else
 	# VMXON fails (VMfail) on the last CPU: it is refused, vmxon_failed
 	# (-EIO), and every other CPU goes on and off again.
 	echo Y >$dbg/vmxon_vmfail
-	echo "$last" >$dbg/fault_cpu
-	echo -1 >$dbg/fail_vmxon/times
-	echo 100 >$dbg/fail_vmxon/probability
+	arm fail_vmxon "$last"
 	put 1 $sys/enabled 2>/dev/null
-	echo 0 >$dbg/fail_vmxon/probability
-	echo 4096 >$dbg/fault_cpu
+	disarm fail_vmxon
 	echo N >$dbg/vmxon_vmfail
 	ktap_expect refused_enable "$(trace_events)" "$({
 		for c in $cpus; do
@@ -99,12 +96,9 @@ else
 	# A check that fails on the last CPU in an enable: that CPU alone is
 	# refused (disabled_by_firmware, -EOPNOTSUPP), before any VMXON.
 	echo disabled_by_firmware >$dbg/check_reason
-	echo "$last" >$dbg/fault_cpu
-	echo -1 >$dbg/fail_check/times
-	echo 100 >$dbg/fail_check/probability
+	arm fail_check "$last"
 	put 1 $sys/enabled 2>/dev/null
-	echo 0 >$dbg/fail_check/probability
-	echo 4096 >$dbg/fault_cpu
+	disarm fail_check
 	ktap_expect refused_check "$(trace_events)" \
 		"vmxon_cpu_refused cpu=$last op=enable reason=disabled_by_firmware err=-95"
 
@@ -113,12 +107,9 @@ else
 	put 1 $sys/enabled
 	: >$tr/trace
 	echo Y >$dbg/vmxoff_vmfail
-	echo "$last" >$dbg/fault_cpu
-	echo -1 >$dbg/fail_vmxoff/times
-	echo 100 >$dbg/fail_vmxoff/probability
+	arm fail_vmxoff "$last"
 	put 0 $sys/enabled 2>/dev/null
-	echo 0 >$dbg/fail_vmxoff/probability
-	echo 4096 >$dbg/fault_cpu
+	disarm fail_vmxoff
 	echo N >$dbg/vmxoff_vmfail
 	ktap_expect vmxoff_failed "$(trace_events)" "$(for c in $cpus; do
 		if [ "$c" = "$last" ]; then off "$c" disable -5; else off "$c" disable 0; fi
@@ -136,12 +127,9 @@ else
 		echo 0 >$cpudir/cpu$last/online
 		: >$tr/trace
 		echo disabled_by_firmware >$dbg/check_reason
-		echo "$last" >$dbg/fault_cpu
-		echo -1 >$dbg/fail_check/times
-		echo 100 >$dbg/fail_check/probability
+		arm fail_check "$last"
 		put 1 $cpudir/cpu$last/online 2>/dev/null
-		echo 0 >$dbg/fail_check/probability
-		echo 4096 >$dbg/fault_cpu
+		disarm fail_check
 		ktap_expect refused_online "$(trace_events)" \
 			"vmxon_cpu_refused at=$last cpu=$last op=online reason=disabled_by_firmware err=-95"
 		echo 1 >$cpudir/cpu$last/online
