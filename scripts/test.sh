@@ -32,8 +32,8 @@ JOBS=${JOBS:-$(nproc)}
 # kernel told clearcpuid=vmx. canary is a short QEMU boot where
 # the canary scenario provokes every kind of report the judge looks for, on
 # each kernel: a kernel option that makes one of them silent fails the run.
-# client4 is a 4-CPU Bochs boot that runs the sample client's scenarios
-# alone, for the kernel without bochs:4, and the sample hypervisor's too.
+# hv4 is a 4-CPU Bochs boot that runs the sample hypervisor's scenario and
+# the reboot with both samples alone, for the kernel without bochs:4.
 # The sanitizer kernels, one per kernel: KASAN+UBSAN (kasan, Bochs) on
 # 6.1, KCSAN (kcsan, QEMU) on 6.12, each with its canary.
 # TARGETS=... runs the same targets on every kernel, e.g. TARGETS="qemu
@@ -41,7 +41,7 @@ JOBS=${JOBS:-$(nproc)}
 default_targets() {
 	case "$1" in
 	6.12) echo canary qemu bochs bochs:4 kcsan canary-kcsan qemu-kvm ;;
-	*) echo canary qemu bochs client4 vmx-locked-off vmx-cleared kasan canary-kasan qemu-kvm ;;
+	*) echo canary qemu bochs hv4 vmx-locked-off vmx-cleared kasan canary-kasan qemu-kvm ;;
 	esac
 }
 

@@ -11,7 +11,7 @@
 # the reset, and the machine comes back through the BIOS; the second boot
 # loads all three again and runs the guest on every CPU. /init runs this
 # scenario last. One reboot per kernel in the default run, a Bochs boot
-# being long: 4 CPUs on 6.1 (client4), 2 on 6.12. The first boot's result
+# being long: 4 CPUs on 6.1 (hv4), 2 on 6.12. The first boot's result
 # crosses the reset in a CMOS byte, through /dev/port (a kernel without it
 # skips: every boot would be a first one).
 dbg=/sys/kernel/debug
