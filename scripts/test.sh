@@ -26,7 +26,7 @@ JOBS=${JOBS:-$(nproc)}
 # CPUs) and nested KVM where the host has it. The 4-CPU Bochs boot runs the
 # same scenarios on more CPUs and is the longest of all: one kernel gets it,
 # the newest (Debian's current release), which keeps a warm run of both
-# kernels well under 30 minutes on 2 cores. vmx-locked-off is Bochs with
+# kernels short (docs/testing.md, Figures). vmx-locked-off is Bochs with
 # firmware that locked VMX off, for the probe scenario alone (one kernel
 # suffices: the firmware is the point); vmx-cleared the same with the
 # kernel told clearcpuid=vmx. canary is a short QEMU boot where
