@@ -8,12 +8,21 @@
  * exits overwrite with the VMCS's host selectors. Between the load and the
  * write nothing may use the FS base (the C library's thread pointer, which
  * the load sets to the descriptor's 0): the write and the ARCH_SET_FS that
- * puts the base back are raw system calls. Built static for the test guest.
+ * puts the base back are raw system calls.
+ *
+ * After the write, and before the selector is read, a store to a page not
+ * yet touched: the kernel returns from that page fault with IRET, which
+ * nulls a data segment register whose cached DPL is below 3 (SDM, IRET,
+ * return to outer privilege level), as a VM exit leaves it for any
+ * selector it loads (SDM 27.5.2). An interrupt taken at that point does
+ * the same; the page fault makes it certain. Built static for the test
+ * guest.
  */
 #include <asm/prctl.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -28,8 +37,9 @@ long raw_syscall(long nr, long a, long b, long c)
 	return ret;
 }
 
-/* FS := sel, write(fd, "1"), *after := FS, FS base back. */
-static int write_with_fs(int fd, unsigned short sel, unsigned short *after)
+/* FS := sel, write(fd, "1"), a fault on *page, *after := FS, FS base back. */
+static int write_with_fs(int fd, unsigned short sel, volatile char *page,
+			 unsigned short *after)
 {
 	unsigned long base;
 	unsigned short fs;
@@ -39,20 +49,26 @@ static int write_with_fs(int fd, unsigned short sel, unsigned short *after)
 		return -1;
 	asm volatile("mov %0, %%fs" : : "r"(sel) : "memory");
 	ret = raw_syscall(SYS_write, fd, (long)"1", 1);
+	*page = 1;
 	asm volatile("mov %%fs, %0" : "=r"(fs) : : "memory");
 	raw_syscall(SYS_arch_prctl, ARCH_SET_FS, (long)base, 0);
 	*after = fs;
 	return ret == 1 ? 0 : -1;
 }
 
-/* GS := sel, write(fd, "1"), *after := GS, GS := 0 (the C library has no use for GS). */
-static int write_with_gs(int fd, unsigned short sel, unsigned short *after)
+/*
+ * GS := sel, write(fd, "1"), a fault on *page, *after := GS, GS := 0 (the
+ * C library has no use for GS).
+ */
+static int write_with_gs(int fd, unsigned short sel, volatile char *page,
+			 unsigned short *after)
 {
 	unsigned short gs, null = 0;
 	long ret;
 
 	asm volatile("mov %0, %%gs" : : "r"(sel) : "memory");
 	ret = raw_syscall(SYS_write, fd, (long)"1", 1);
+	*page = 1;
 	asm volatile("mov %%gs, %0" : "=r"(gs) : : "memory");
 	asm volatile("mov %0, %%gs" : : "r"(null) : "memory");
 	*after = gs;
@@ -62,6 +78,8 @@ static int write_with_gs(int fd, unsigned short sel, unsigned short *after)
 int main(int argc, char **argv)
 {
 	unsigned short sel, fs = 0, gs = 0;
+	long size = sysconf(_SC_PAGESIZE);
+	char *pages;
 	int fd;
 
 	if (argc != 3) {
@@ -74,7 +92,15 @@ int main(int argc, char **argv)
 		perror(argv[2]);
 		return 1;
 	}
-	if (write_with_fs(fd, sel, &fs) || write_with_gs(fd, sel, &gs)) {
+	/* two pages, neither touched yet */
+	pages = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pages == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	if (write_with_fs(fd, sel, pages, &fs) ||
+	    write_with_gs(fd, sel, pages + size, &gs)) {
 		fprintf(stderr, "hv-seg: write to %s failed\n", argv[2]);
 		return 1;
 	}
