@@ -226,7 +226,7 @@ static DEFINE_PER_CPU(struct hv_cpu, hv_cpu);
 /*
  * The host state that a VM exit changes and the kernel needs back (SDM
  * 27.5): GDTR and IDTR limits (set to 0xffff), LDTR (null), the DS, ES,
- * FS and GS selectors (from the VMCS: see setup_host()), DR7 (0x400) and
+ * FS and GS selectors (null: see setup_host()), DR7 (0x400) and
  * IA32_DEBUGCTL (0). The TR limit (0x67) is the kernel's to fix:
  * invalidate_tss_limit(), as KVM does.
  */
@@ -393,12 +393,15 @@ static int setup_controls(struct hv_cpu *c)
 /*
  * The host state (SDM 26.2.2-26.2.4, 27.5): what a VM exit loads, read on
  * this CPU now. CR3 is the current one, of whatever task this CPU runs.
- * The selectors' RPL and TI must be 0 (SDM 26.2.3). As in KVM's
- * vmx_set_host_fs_gs(): FS and GS go in the VMCS as they are when they
- * meet that (0, or a user's selector with RPL 0, which ring 3 may load),
- * else 0 there and restore_host() reloads them (their RPL or TI is not 0);
- * DS and ES are always 0 there, reloaded when they were not. The FS and
- * GS bases are the current ones; TR's base is this CPU's TSS.
+ * The selectors' RPL and TI must be 0 (SDM 26.2.3). DS, ES, FS and GS
+ * are 0 there, and restore_host() reloads each that was not 0. KVM's
+ * vmx_set_host_fs_gs() puts an FS or GS with RPL and TI 0 in the VMCS
+ * as it is; not here: the VM exit loads such a selector with DPL 0 in its
+ * hidden part (SDM 27.5.2), and the next IRET to ring 3 turns a data
+ * segment register with DPL below 3 into the null selector (SDM, IRET).
+ * A run interrupts the task on every other CPU, which the IPI returns to
+ * with IRET. The FS and GS bases are the current ones; TR's base is this
+ * CPU's TSS.
  */
 static void setup_host(unsigned int cpu, const struct hv_host *h)
 {
@@ -411,8 +414,8 @@ static void setup_host(unsigned int cpu, const struct hv_host *h)
 	vmcs_write(HOST_SS_SELECTOR, __KERNEL_DS);
 	vmcs_write(HOST_DS_SELECTOR, 0);
 	vmcs_write(HOST_ES_SELECTOR, 0);
-	vmcs_write(HOST_FS_SELECTOR, h->fs & 7 ? 0 : h->fs);
-	vmcs_write(HOST_GS_SELECTOR, h->gs & 7 ? 0 : h->gs);
+	vmcs_write(HOST_FS_SELECTOR, 0);
+	vmcs_write(HOST_GS_SELECTOR, 0);
 	vmcs_write(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
 	vmcs_write(HOST_FS_BASE, h->fs_base);
 	rdmsrl(MSR_GS_BASE, val);
@@ -536,14 +539,14 @@ static void restore_host(const struct hv_host *h)
 {
 	native_load_gdt(&h->gdt);
 	native_load_idt(&h->idt);
-	/* an FS or GS with RPL and TI 0 came back with the VM exit */
-	if (h->ldt || (h->gs & 7)) {
+	/* from their descriptors: see setup_host() */
+	if (h->ldt || h->gs) {
 		asm volatile("lldt %0" : : "rm"(h->ldt));
 		/* loads the user's GS base from the descriptor: put it back */
 		load_gs_index(h->gs);
 		wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	}
-	if (h->fs & 7) {
+	if (h->fs) {
 		loadsegment(fs, h->fs);
 		wrmsrl(MSR_FS_BASE, h->fs_base);
 	}

@@ -171,9 +171,10 @@ run_expect after_int18 want_ok 50
 
 # --- the user's FS and GS selectors after a run -------------------------------
 # A VM exit loads the VMCS's host selectors, which must have RPL 0 and TI 0
-# (SDM 26.2.3): 0x2b (RPL 3, __USER_DS) cannot be there and is reloaded
-# after the run; 0x28 (the same descriptor, RPL 0, which ring 3 may load)
-# can, and must come back either way. hv-seg writes run twice, with the
+# (SDM 26.2.3): 0x2b (RPL 3, __USER_DS) cannot be there; 0x28 (the same
+# descriptor, RPL 0, which ring 3 may load) could, but the exit would
+# leave it with DPL 0, which the next IRET to ring 3 makes null. Both must
+# come back, after a page fault's IRET. hv-seg writes run twice, with the
 # selector in FS, then in GS, each time on its own CPU too.
 for sel in 0x2b 0x28; do
 	kmsg_mark
