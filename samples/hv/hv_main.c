@@ -396,8 +396,8 @@ static int setup_controls(struct hv_cpu *c)
  * The selectors' RPL and TI must be 0 (SDM 26.2.3). DS, ES, FS and GS
  * are 0 there, and restore_host() reloads each that was not 0. KVM's
  * vmx_set_host_fs_gs() puts an FS or GS with RPL and TI 0 in the VMCS
- * as it is; not here: the VM exit loads such a selector with DPL 0 in its
- * hidden part (SDM 27.5.2), and the next IRET to ring 3 turns a data
+ * as it is; not here: the VM exit loads a non-null selector with DPL 0 in
+ * its hidden part (SDM 27.5.2), and the next IRET to ring 3 turns a data
  * segment register with DPL below 3 into the null selector (SDM, IRET).
  * A run interrupts the task on every other CPU, which the IPI returns to
  * with IRET. The FS and GS bases are the current ones; TR's base is this

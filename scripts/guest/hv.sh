@@ -174,13 +174,14 @@ run_expect after_int18 want_ok 50
 # (SDM 26.2.3): 0x2b (RPL 3, __USER_DS) cannot be there; 0x28 (the same
 # descriptor, RPL 0, which ring 3 may load) could, but the exit would
 # leave it with DPL 0, which the next IRET to ring 3 makes null. Both must
-# come back, after a page fault's IRET. hv-seg writes run twice, with the
-# selector in FS, then in GS, each time on its own CPU too.
+# come back: hv-seg writes run with the selector in its own FS, then GS,
+# each followed by a page fault's IRET, then once more with it in FS and
+# GS of a child spinning on another CPU, whose IPI returns with IRET.
 for sel in 0x2b 0x28; do
 	kmsg_mark
 	out=$(hv-seg $sel $dbg/run 2>&1)
-	counted 2
-	ktap_expect "user_fs_gs_$sel" "$out" "fs $sel gs $sel"
+	counted 3
+	ktap_expect "user_fs_gs_$sel" "$out" "fs $sel gs $sel remote fs $sel gs $sel"
 	ktap_expect "user_fs_gs_${sel}_status" "$(rd $dbg/status 2>&1)" "$(want_ok 50)"
 done
 
