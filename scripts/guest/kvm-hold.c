@@ -2,8 +2,10 @@
 /*
  * kvm-hold FILE: keep a KVM virtual machine alive until killed. Its one
  * vCPU runs "hlt; jmp .-1" in real mode; after every HLT exit the count of
- * exits so far is written to FILE. Exits 1 with a message on any failure.
- * Built static for the test guest.
+ * exits so far is written to FILE.tmp, renamed to FILE: a reader sees the
+ * old count or the new one, never the empty file a rewrite in place shows
+ * between its truncation and its write. Exits 1 with a message on any
+ * failure. Built static for the test guest.
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -33,10 +35,15 @@ int main(int argc, char **argv)
 	struct kvm_run *run;
 	int kvm, vm, vcpu, size;
 	unsigned long n;
+	char tmp[256];
 	void *mem;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: kvm-hold FILE\n");
+		return 2;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "kvm-hold: %s: name too long\n", argv[1]);
 		return 2;
 	}
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -86,11 +93,14 @@ int main(int argc, char **argv)
 				run->exit_reason);
 			return 1;
 		}
-		f = fopen(argv[1], "w");
+		f = fopen(tmp, "w");
 		if (!f)
-			fail(argv[1]);
+			fail(tmp);
 		fprintf(f, "%lu\n", n);
-		fclose(f);
+		if (fclose(f))
+			fail(tmp);
+		if (rename(tmp, argv[1]))
+			fail(argv[1]);
 		usleep(100000);
 	}
 }

@@ -239,7 +239,7 @@ every_cpu_is() {
 # not through ktap_run, whose $(...) would wait for kvm-hold to end.
 start_vm() {
 	local i=0
-	rm -f /tmp/kvm-count
+	rm -f /tmp/kvm-count /tmp/kvm-count.tmp
 	kvm-hold /tmp/kvm-count >/dev/null 2>/tmp/kvm-hold.err &
 	VM_PID=$!
 	while [ "$(vm_exits)" = 0 ] && [ $i -lt 100 ] && kill -0 $VM_PID 2>/dev/null; do
